@@ -1,0 +1,1 @@
+"""Qonys: a messaging assistant for people resettling within Kazakhstan and for kandases."""

@@ -1,0 +1,68 @@
+"""The FastAPI application: web chat, webhooks, health; senders and Telegram run alongside."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from bot.channels import webchat
+from bot.channels.webchat.hub import Hub
+from bot.runtime import Runtime
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+STATIC = Path(webchat.__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = Runtime(settings)
+    hub = Hub()
+    telegram = None
+    if settings.telegram_bot_token:
+        from bot.channels.telegram import TelegramChannel
+
+        telegram = TelegramChannel(settings, runtime.core)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.migrate()
+        runtime.add_sender(webchat.WebDeliverer(hub)).start()
+        if telegram:
+            runtime.add_sender(
+                telegram,
+                rate=settings.telegram_rate_global,
+                per_chat_rate=settings.telegram_rate_per_chat,
+                per_chat_burst=settings.telegram_burst_per_chat,
+            ).start()
+            await telegram.start()
+        log.info("Qonys is up: web chat on /, Telegram %s", settings.telegram_mode or "off")
+        yield
+        if telegram:
+            await telegram.stop()
+        await runtime.close()
+
+    app = FastAPI(title="Qonys", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.runtime, app.state.hub, app.state.telegram = runtime, hub, telegram
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(webchat.router(runtime, hub))
+    if telegram:
+        app.include_router(telegram.webhook_router())
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        try:
+            async with runtime.db.sessions() as s:
+                await s.execute(text("SELECT 1"))
+        except Exception as exc:  # report, do not raise: this is what the probe is for
+            return JSONResponse({"status": "unhealthy", "database": str(exc)[:200]}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    return app

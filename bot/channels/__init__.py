@@ -1,0 +1,1 @@
+"""Channel adapters: parse platform events into `Incoming`, deliver outbox rows."""

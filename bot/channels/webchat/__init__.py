@@ -1,0 +1,193 @@
+"""The web chat: a page at `/`, a small JSON API and a Server-Sent Events stream.
+
+A visitor is anonymous: a random token in an HttpOnly cookie; the contact is keyed by a keyed
+hash of that token, so a leaked database does not hand out live chat sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+
+from bot.channels.base import Caps
+from bot.channels.webchat.hub import Hub
+from bot.i18n import N_, Translator, match_locale
+from bot.outbox import Claimed
+from bot.runtime import Runtime
+from bot.settings import LOCALES
+from bot.types import Incoming
+from storage.models import Contact, Message
+
+CHANNEL = "web"
+COOKIE = "qonys_visitor"
+HERE = Path(__file__).resolve().parent
+MAX_BODY = 32_768
+HISTORY_LIMIT = 200
+
+UI_STRINGS = {
+    "placeholder": N_("Write a message…"),
+    "send": N_("Send"),
+    "offline": N_("No connection. Reconnecting…"),
+    "error": N_("The message was not sent. Try again."),
+    "subtitle": N_("Assistant for resettlers and kandases"),
+}
+
+
+class WebDeliverer:
+    """Delivering to the web means waking the visitor's open pages."""
+
+    name = CHANNEL
+    caps = Caps(max_text=8000)
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def deliver(self, msg: Claimed) -> str | None:
+        self.hub.publish(msg.chat_id)
+        return None
+
+
+class Post(BaseModel):
+    text: str | None = Field(default=None, max_length=20_000)
+    action: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_:.\-]{1,64}$")
+
+
+def router(runtime: Runtime, hub: Hub) -> APIRouter:
+    api = APIRouter()
+    secret = runtime.settings.resolved_secret_key().encode()
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
+    secure_cookie = (runtime.settings.public_url or "").startswith("https://")
+
+    def visitor(request: Request, response: Response) -> str:
+        token = request.cookies.get(COOKIE)
+        if not token or len(token) > 64:
+            token = secrets.token_urlsafe(24)
+            response.set_cookie(
+                COOKIE,
+                token,
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=secure_cookie,
+            )
+        return hmac.new(secret, token.encode(), hashlib.sha256).hexdigest()[:40]
+
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page(request: Request) -> HTMLResponse:
+        strings = {
+            loc: {k: Translator(loc).gettext(v) for k, v in UI_STRINGS.items()} for loc in LOCALES
+        }
+        hint = (
+            match_locale(request.headers.get("accept-language")) or runtime.settings.default_locale
+        )
+        html = env.get_template("chat.html").render(
+            strings=json.dumps(strings, ensure_ascii=False), locale=hint, ui=strings[hint]
+        )
+        response = HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        visitor(request, response)
+        return response
+
+    @api.get("/api/chat/messages")
+    async def history(request: Request, response: Response, after: int = 0) -> dict[str, Any]:
+        key = visitor(request, response)
+        contact, rows = await _messages(runtime, key, max(0, after))
+        return {
+            "locale": contact.locale if contact else None,
+            "messages": [as_json(r) for r in rows],
+        }
+
+    @api.post("/api/chat/messages", status_code=202)
+    async def post(request: Request, response: Response) -> Any:
+        key = visitor(request, response)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": "message too large"}, status_code=413)
+        try:
+            data = Post.model_validate_json(body)
+        except ValidationError:
+            return JSONResponse({"error": "expected JSON {text} or {action}"}, status_code=400)
+        if not (data.text or data.action):
+            return JSONResponse({"error": "empty message"}, status_code=400)
+        inc = Incoming(
+            channel=CHANNEL, user_id=key, locale_hint=request.headers.get("accept-language")
+        )
+        if data.action:
+            inc.kind, inc.action = "action", data.action
+        else:
+            inc.text = data.text
+        await runtime.core.handle(inc)
+        return {"ok": True}
+
+    @api.get("/api/chat/stream")
+    async def stream(request: Request, response: Response, after: int = 0) -> EventSourceResponse:
+        key = visitor(request, response)
+        last = _last_event_id(request, after)
+        wake = hub.subscribe(key)
+
+        async def events():  # type: ignore[no-untyped-def]
+            nonlocal last
+            try:
+                while True:
+                    contact, rows = await _messages(runtime, key, last)
+                    for row in rows:
+                        last = row.id
+                        data = {**as_json(row), "locale": contact.locale if contact else None}
+                        yield ServerSentEvent(
+                            data=json.dumps(data, ensure_ascii=False),
+                            event="message",
+                            id=str(row.id),
+                        )
+                    wake.clear()
+                    with contextlib.suppress(TimeoutError):  # a periodic re-read, just in case
+                        await asyncio.wait_for(wake.wait(), timeout=10)
+            finally:
+                hub.unsubscribe(key, wake)
+
+        return EventSourceResponse(events(), ping=15, headers=dict(response.headers))
+
+    return api
+
+
+def _last_event_id(request: Request, after: int) -> int:
+    raw = request.headers.get("last-event-id", "")
+    return int(raw) if raw.isdigit() else max(0, after)
+
+
+async def _messages(runtime: Runtime, key: str, after: int) -> tuple[Contact | None, list[Message]]:
+    async with runtime.db.sessions() as s:
+        contact = await s.scalar(
+            select(Contact).where(Contact.channel == CHANNEL, Contact.external_id == key)
+        )
+        if contact is None:
+            return None, []
+        rows = await s.scalars(
+            select(Message)
+            .where(Message.contact_id == contact.id, Message.id > after)
+            .order_by(Message.id)
+            .limit(HISTORY_LIMIT)
+        )
+        return contact, list(rows)
+
+
+def as_json(row: Message) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "from": "user" if row.direction == "in" else "bot",
+        "kind": row.kind,
+        "text": row.text or "",
+        "buttons": (row.payload or {}).get("buttons", []) if row.direction == "out" else [],
+        "at": row.created_at.isoformat() if row.created_at else None,
+    }

@@ -1,0 +1,84 @@
+"""The `qonys` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import click
+
+from bot.settings import LOCALES, Settings, async_database_url, get_settings
+
+
+def _settings(db: str | None = None) -> Settings:
+    settings = get_settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": async_database_url(db)})
+    return settings
+
+
+@click.group()
+def main() -> None:
+    """Qonys: an assistant for resettlers and kandases on Telegram, WhatsApp and the web."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (PORT, default 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+def run(host: str | None, port: int | None, workers: int) -> None:
+    """Start the server: web chat at /, webhooks, and Telegram when a token is set."""
+    import uvicorn
+
+    from storage.db import upgrade
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if workers > 1 and settings.is_sqlite:
+        raise click.UsageError(
+            "--workers above 1 needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): "
+            "SQLite is for one process. See 'Scale out' in the README."
+        )
+    upgrade(settings.database_url)
+    uvicorn.run(
+        "bot.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+@main.command()
+@click.option("--user", default="local", show_default=True, help="Who you are to the bot.")
+@click.option(
+    "--lang", type=click.Choice(LOCALES), default=None, help="Answer the language question."
+)
+@click.option("--db", default=None, help="Database URL (default: the configured DATABASE_URL).")
+def chat(user: str, lang: str | None, db: str | None) -> None:
+    """Talk to the bot in this terminal (reads stdin line by line when it is not a terminal)."""
+    from bot.channels.terminal import run_chat
+    from bot.runtime import Runtime
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(run_chat(Runtime(_settings(db)), user, lang))
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.option("--db", "url", default=None, help="Database URL (default: DATABASE_URL).")
+def db_upgrade(url: str | None) -> None:
+    """Apply all migrations."""
+    from storage.db import upgrade
+
+    upgrade(_settings(url).database_url)
+    click.echo("database is up to date")

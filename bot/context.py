@@ -1,0 +1,50 @@
+"""What a handler gets: the event, the person, the database session and a way to reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.settings import Settings
+from bot.types import Button, Incoming, Media, Reply
+from storage.models import Contact
+
+
+@dataclass
+class Context:
+    incoming: Incoming
+    contact: Contact
+    session: AsyncSession
+    settings: Settings
+    args: str = ""
+    replies: list[Reply] = field(default_factory=list)
+    translator: Translator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.translator = Translator(self.locale)
+
+    @property
+    def locale(self) -> str:
+        return self.contact.locale or self.contact.locale_hint or self.settings.default_locale
+
+    def _(self, message: str, **params: object) -> str:
+        return self.translator.gettext(message, **params)
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+        return self.translator.ngettext(singular, plural, n, **params)
+
+    def reply(
+        self, text: str, buttons: list[Button] | None = None, media: Media | None = None
+    ) -> None:
+        self.replies.append(Reply(text=text, buttons=list(buttons or []), media=media))
+
+    def set_locale(self, locale: str) -> None:
+        self.contact.locale = locale
+        self.translator = Translator(locale)
+
+    def set_step(self, step: str | None, data: dict[str, Any] | None = None) -> None:
+        self.contact.step = step
+        self.contact.step_data = data or {}

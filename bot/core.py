@@ -1,0 +1,166 @@
+"""The conversation core: one incoming event in, transcript and outbox rows out.
+
+Every event of a person is handled under that person's lock, in one transaction: the update
+id is recorded (so a re-delivery is ignored), the contact's state changes, the inbound and
+outbound messages are written. Senders are woken after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import Caps
+from bot.context import Context
+from bot.dispatcher import Dispatcher
+from bot.i18n import match_locale
+from bot.locks import LocalLocks
+from bot.outbox import PRIORITY_REPLY, new_rows
+from bot.settings import Settings
+from bot.textsplit import clean_text
+from bot.types import Incoming
+from storage.db import Database
+from storage.models import Contact, Message, ProcessedUpdate, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    handled: bool
+    contact_id: int | None = None
+
+
+class Core:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        dispatcher: Dispatcher,
+        caps: dict[str, Caps],
+        locks: LocalLocks | None = None,
+        on_outbox: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.settings, self.db, self.dispatcher, self.caps = settings, db, dispatcher, caps
+        self.locks = locks or LocalLocks()
+        self.on_outbox = on_outbox or (lambda channel, contact_id: None)
+
+    async def handle(self, inc: Incoming) -> Outcome:
+        """Handle one event; `handled` is False for a re-delivered update."""
+        self._sanitise(inc)
+        async with self.locks.hold(f"{inc.channel}:{inc.user_id}"):
+            try:
+                contact_id = await self._handle_once(inc, crashed=False)
+            except _Duplicate:
+                return Outcome(handled=False)
+            except Exception:
+                log.exception("handler failed on %s update %s", inc.channel, inc.update_id)
+                contact_id = await self._handle_once(inc, crashed=True)
+        self.on_outbox(inc.channel, contact_id)
+        return Outcome(handled=True, contact_id=contact_id)
+
+    def _sanitise(self, inc: Incoming) -> None:
+        if inc.text is None:
+            return
+        inc.text = clean_text(inc.text).strip()
+        if len(inc.text) > self.settings.max_message_chars:
+            inc.kind, inc.text = "too_long", inc.text[: self.settings.max_message_chars]
+
+    async def _handle_once(self, inc: Incoming, *, crashed: bool) -> int:
+        try:
+            async with self.db.transaction() as s:
+                if inc.update_id and not await self._first_time(s, inc):
+                    raise _Duplicate
+                contact = await self._contact(s, inc)
+                self._press_typed_button(inc, contact)
+                ctx = Context(incoming=inc, contact=contact, session=s, settings=self.settings)
+                if crashed:
+                    from handlers.fallback import apologise
+
+                    await apologise(ctx)
+                else:
+                    await self.dispatcher.dispatch(ctx)
+                self._record(s, ctx)
+                return contact.id
+        except IntegrityError as exc:
+            if inc.update_id and "processed_updates" in str(exc):
+                raise _Duplicate from exc  # another worker took the same update first
+            raise
+
+    async def _first_time(self, s: AsyncSession, inc: Incoming) -> bool:
+        key = (inc.channel, inc.update_id)
+        if await s.get(ProcessedUpdate, key):
+            return False
+        s.add(ProcessedUpdate(channel=inc.channel, update_id=inc.update_id))
+        await s.flush()
+        return True
+
+    async def _contact(self, s: AsyncSession, inc: Incoming) -> Contact:
+        contact = await s.scalar(
+            select(Contact).where(
+                Contact.channel == inc.channel, Contact.external_id == inc.user_id
+            )
+        )
+        if contact is None:
+            contact = Contact(channel=inc.channel, external_id=inc.user_id, step_data={})
+            contact.last_buttons = []
+            s.add(contact)
+        contact.last_seen_at = utcnow()
+        contact.blocked_at = None
+        contact.locale_hint = match_locale(inc.locale_hint) or contact.locale_hint
+        if inc.display_name:
+            contact.display_name = inc.display_name[:128]
+        await s.flush()
+        return contact
+
+    @staticmethod
+    def _press_typed_button(inc: Incoming, contact: Contact) -> None:
+        """A typed number ("2") or label ("Русский") presses one of the last buttons."""
+        buttons = contact.last_buttons or []
+        if inc.kind == "action":  # remember what the pressed button said, for the transcript
+            labels = [b["label"] for b in buttons if b["action"] == inc.action]
+            inc.pressed_label = labels[0] if labels else None
+            return
+        if inc.kind != "text" or not inc.text or inc.command:
+            return
+        typed = inc.text.strip().casefold()
+        for i, button in enumerate(buttons, start=1):
+            if typed == str(i) or typed == button["label"].casefold():
+                inc.kind, inc.action, inc.pressed_label = (
+                    "action",
+                    button["action"],
+                    button["label"],
+                )
+                return
+
+    def _record(self, s: AsyncSession, ctx: Context) -> None:
+        inc, contact = ctx.incoming, ctx.contact
+        s.add(
+            Message(
+                contact_id=contact.id,
+                channel=inc.channel,
+                direction="in",
+                kind=inc.kind,
+                text=inc.pressed_label or inc.text,
+                action=inc.action[:64] if inc.action else None,
+                payload={"attachments": inc.attachments} if inc.attachments else {},
+                external_id=inc.message_id,
+            )
+        )
+        limit = self.caps[inc.channel].max_text
+        for reply in ctx.replies:
+            s.add_all(new_rows(contact, reply, limit, PRIORITY_REPLY))
+        with_buttons = [r for r in ctx.replies if r.buttons]
+        if ctx.replies:
+            contact.last_buttons = (
+                [b.to_dict() for b in with_buttons[-1].buttons] if with_buttons else []
+            )
+
+
+class _Duplicate(Exception):
+    pass

@@ -1,0 +1,162 @@
+"""The outbox: outbound rows of the `messages` table, claimed and settled by senders.
+
+A row is written in the same transaction as the state change that caused it (see core.py).
+Senders claim due rows with a lease; a row still `sending` when its lease runs out (the
+process died mid-send) goes back to `pending`, so nothing written is lost.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import aliased
+
+from bot.textsplit import split_text
+from bot.types import Reply
+from storage.db import Database
+from storage.models import Contact, Message, utcnow
+
+PRIORITY_REPLY = 0
+PRIORITY_BULK = 10
+UNFINISHED = ("pending", "sending")
+
+
+def new_rows(contact: Contact, reply: Reply, text_limit: int, priority: int) -> list[Message]:
+    """One row per platform message: long text is split, buttons ride on the last part."""
+    parts = split_text(reply.text, text_limit)
+    payload = reply.to_payload()
+    rows = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        part_payload = {
+            "buttons": payload["buttons"] if last else [],
+            **({"media": payload["media"]} if "media" in payload and i == 0 else {}),
+        }
+        rows.append(
+            Message(
+                contact_id=contact.id,
+                channel=contact.channel,
+                direction="out",
+                kind="text",
+                text=part,
+                payload=part_payload,
+                status="pending",
+                priority=priority,
+                attempts=0,
+                next_attempt_at=utcnow(),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    contact_id: int
+    chat_id: str
+    text: str
+    payload: dict
+    attempts: int
+
+
+async def claim(db: Database, channel: str, limit: int, lease_seconds: int) -> list[Claimed]:
+    """Due rows of a channel, at most one per contact (the oldest), so a person's messages go
+    out in order. Replies come before bulk traffic."""
+    now = utcnow()
+    earlier = aliased(Message)
+    blocked_by_earlier = exists().where(
+        and_(
+            earlier.contact_id == Message.contact_id,
+            earlier.direction == "out",
+            earlier.status.in_(UNFINISHED),
+            earlier.id < Message.id,
+        )
+    )
+    query = (
+        select(Message, Contact.external_id)
+        .join(Contact, Contact.id == Message.contact_id)
+        .where(
+            Message.channel == channel,
+            Message.direction == "out",
+            Message.status == "pending",
+            Message.next_attempt_at <= now,
+            ~blocked_by_earlier,
+        )
+        .order_by(Message.priority, Message.id)
+        .limit(limit)
+    )
+    if not db.is_sqlite:
+        query = query.with_for_update(skip_locked=True, of=Message)
+    async with db.transaction() as s:
+        rows = (await s.execute(query)).all()
+        for msg, _ in rows:
+            msg.status, msg.claimed_at, msg.attempts = "sending", now, msg.attempts + 1
+    return [
+        Claimed(m.id, m.contact_id, ext, m.text or "", m.payload or {}, m.attempts)
+        for m, ext in rows
+    ]
+
+
+async def mark_sent(db: Database, msg_id: int, external_id: str | None) -> None:
+    async with db.transaction() as s:
+        await s.execute(
+            update(Message)
+            .where(Message.id == msg_id)
+            .values(status="sent", sent_at=utcnow(), external_id=external_id, error=None)
+        )
+
+
+async def retry_later(
+    db: Database, msg_id: int, at: datetime, error: str, *, refund_attempt: bool = False
+) -> None:
+    values = {"status": "pending", "next_attempt_at": at, "claimed_at": None, "error": error[:500]}
+    if refund_attempt:
+        values["attempts"] = Message.attempts - 1
+    async with db.transaction() as s:
+        await s.execute(update(Message).where(Message.id == msg_id).values(**values))
+
+
+async def mark_failed(db: Database, msg_id: int, error: str) -> None:
+    async with db.transaction() as s:
+        await s.execute(
+            update(Message).where(Message.id == msg_id).values(status="failed", error=error[:500])
+        )
+
+
+async def release_stale(db: Database, lease_seconds: int) -> int:
+    """Rows left `sending` by a process that died go back to the queue."""
+    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+    async with db.transaction() as s:
+        result = await s.execute(
+            update(Message)
+            .where(Message.status == "sending", Message.claimed_at < cutoff)
+            .values(status="pending", claimed_at=None, next_attempt_at=utcnow())
+        )
+    return result.rowcount or 0
+
+
+def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential back-off with full jitter (seconds)."""
+    return random.uniform(base, min(cap, base * 2**attempts))
+
+
+async def take_for_contact(db: Database, contact_id: int) -> list[Message]:
+    """All pending rows of one contact, marked sent: for channels that print synchronously."""
+    async with db.transaction() as s:
+        rows = list(
+            await s.scalars(
+                select(Message)
+                .where(
+                    Message.contact_id == contact_id,
+                    Message.direction == "out",
+                    Message.status == "pending",
+                )
+                .order_by(Message.id)
+            )
+        )
+        for row in rows:
+            row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
+    return rows

@@ -1,0 +1,98 @@
+"""Settings from the environment or `.env`; every field is documented in the README."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ("kk", "ru", "en")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'data' / 'qonys.db'}"
+    redis_url: str | None = None
+    secret_key: str = ""
+    public_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    default_locale: str = "kk"
+    data_dir: Path = ROOT / "data"
+    locales_dir: Path = ROOT / "locales"
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base: str | None = None
+    telegram_rate_global: float = Field(30.0, gt=0)
+    telegram_rate_per_chat: float = Field(1.0, gt=0)
+    telegram_burst_per_chat: int = Field(3, ge=1)
+
+    send_timeout: float = Field(10.0, gt=0)
+    outbox_max_attempts: int = Field(8, ge=1)
+    outbox_lease_seconds: int = Field(60, ge=5)
+    max_message_chars: int = Field(2000, ge=100)
+    keep_update_ids_days: int = Field(7, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        return async_database_url(url)
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"default_locale must be one of {LOCALES}")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def telegram_mode(self) -> str | None:
+        """`webhook` when a public URL is known, `polling` otherwise, None without a token."""
+        if not self.telegram_bot_token:
+            return None
+        return "webhook" if self.public_url else "polling"
+
+    def resolved_secret_key(self) -> str:
+        """SECRET_KEY, or a random key kept in the data folder so sessions survive restarts."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def resolved_webhook_secret(self) -> str:
+        """Telegram allows 1-256 chars of [A-Za-z0-9_-]; derive one from SECRET_KEY if unset."""
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        import hashlib
+
+        return hashlib.sha256(("tg-webhook:" + self.resolved_secret_key()).encode()).hexdigest()
+
+
+def async_database_url(url: str) -> str:
+    """Accept plain `sqlite:///x` or `postgresql://…` and pick the async driver."""
+    if url.startswith("sqlite:"):
+        return "sqlite+aiosqlite:" + url.removeprefix("sqlite:")
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

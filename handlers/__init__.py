@@ -1,0 +1,15 @@
+"""Conversation features, one module each. Order matters: earlier routers win."""
+
+from __future__ import annotations
+
+from bot.dispatcher import Dispatcher, Router
+
+
+def routers() -> list[Router]:
+    from handlers import fallback, language, menu, start
+
+    return [start.router, language.router, menu.router, fallback.router]
+
+
+def build_dispatcher() -> Dispatcher:
+    return Dispatcher(routers())

@@ -1,0 +1,89 @@
+"""The main menu, /help and "about". Features add their entries with `menu_item`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.context import Context
+from bot.dispatcher import Router
+from bot.i18n import N_
+from bot.types import Button
+
+router = Router("menu")
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str  # an N_() msgid, translated when shown
+    action: str
+    order: int
+
+
+_ITEMS: dict[str, MenuItem] = {}
+
+
+def menu_item(label: str, action: str, order: int) -> None:
+    _ITEMS[action] = MenuItem(label, action, order)
+
+
+menu_item(N_("About Qonys"), "about", 80)
+menu_item(N_("Help"), "help", 90)
+menu_item(N_("Language · Тіл · Язык"), "language", 100)
+
+
+def menu_buttons(ctx: Context) -> list[Button]:
+    return [
+        Button(ctx._(i.label), i.action) for i in sorted(_ITEMS.values(), key=lambda i: i.order)
+    ]
+
+
+def back_to_menu(ctx: Context) -> list[Button]:
+    return [Button(ctx._("Menu"), "menu")]
+
+
+def show_menu(ctx: Context, intro: str | None = None) -> None:
+    text = ctx._("What would you like to do? Choose below.")
+    ctx.reply(f"{intro}\n\n{text}" if intro else text, menu_buttons(ctx))
+
+
+@router.command("menu")
+@router.action("menu")
+async def on_menu(ctx: Context) -> None:
+    ctx.set_step(None)
+    show_menu(ctx)
+
+
+@router.command("help")
+@router.action("help")
+async def on_help(ctx: Context) -> None:
+    ctx.reply(
+        ctx._(
+            "I answer questions about moving under the resettlement programme and about "
+            "support for kandases.\n\n"
+            "Press the buttons under my messages, or type the number of a button.\n\n"
+            "Commands:\n"
+            "/menu: the main menu\n"
+            "/language: change the language\n"
+            "/help: this help"
+        ),
+        back_to_menu(ctx),
+    )
+
+
+@router.action("about")
+async def on_about(ctx: Context) -> None:
+    ctx.reply(
+        ctx._(
+            "Qonys is an open-source assistant for people who move from the south of "
+            "Kazakhstan to the north under the voluntary resettlement programme, and for "
+            "kandases returning to Kazakhstan.\n\n"
+            "It is being built on the findings of an IOM evaluation of the programme: people "
+            "need one clear information package, help with documents, and a person to talk "
+            "to. More sections are being added."
+        ),
+        back_to_menu(ctx),
+    )
+
+
+async def outdated_button(ctx: Context) -> None:
+    ctx.reply(ctx._("This button no longer works. Here is the menu."), menu_buttons(ctx))
