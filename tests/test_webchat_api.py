@@ -1,0 +1,150 @@
+"""The web chat's HTTP side, against the real app under uvicorn: cookies, history, the live
+stream, and bad input that must be refused without changing anything."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.i18n import Translator
+from bot.settings import Settings
+from storage.models import Message
+from tests.conftest import LiveServer, eventually
+
+
+@pytest.fixture
+async def server(settings: Settings):  # type: ignore[no-untyped-def]
+    app = create_app(settings)
+    async with LiveServer(app) as live:
+        live.app = app
+        yield live
+
+
+async def history(client: httpx.AsyncClient, after: int = 0) -> dict:
+    r = await client.get("/api/chat/messages", params={"after": after})
+    assert r.status_code == 200
+    return r.json()
+
+
+async def bot_messages(client: httpx.AsyncClient) -> list[dict]:
+    return [m for m in (await history(client))["messages"] if m["from"] == "bot"]
+
+
+async def test_page_is_served_with_its_own_assets(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        page = await c.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+        assert page.status_code == 200
+        assert '<html lang="ru">' in page.text
+        assert Translator("ru").gettext("Write a message…") in page.text
+        assert "http://" not in page.text and "https://" not in page.text, "no third-party CDN"
+        for asset in ("/static/chat.js", "/static/chat.css", "/static/qonys.svg"):
+            assert (await c.get(asset)).status_code == 200
+        cookie = page.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_start_language_and_menu_over_http(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        assert (await c.post("/api/chat/messages", json={"text": "/start"})).status_code == 202
+        greeting = await eventually(lambda: bot_messages(c))
+        assert [b["action"] for b in greeting[-1]["buttons"]] == ["lang:kk", "lang:ru", "lang:en"]
+        r = await c.post("/api/chat/messages", json={"action": "lang:ru"})
+        assert r.status_code == 202
+        data = await history(c)
+        assert data["locale"] == "ru"
+        assert data["messages"][-2] == {**data["messages"][-2], "from": "user", "text": "Русский"}
+        assert (
+            Translator("ru").gettext("What would you like to do? Choose below.")
+            in (data["messages"][-1]["text"])
+        )
+
+
+async def test_live_stream_delivers_replies_and_resumes(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as c:
+        await c.post("/api/chat/messages", json={"text": "/start"})
+        events: list[dict] = []
+
+        async def listen() -> None:
+            async with c.stream("GET", "/api/chat/stream") as r:
+                assert r.headers["content-type"].startswith("text/event-stream")
+                async for line in r.aiter_lines():
+                    if line.startswith("data:"):
+                        events.append(json.loads(line[5:]))
+
+        task = asyncio.create_task(listen())
+        await eventually(lambda: len(events) >= 2)  # history: /start and the greeting
+        await c.post("/api/chat/messages", json={"action": "lang:en"})
+        await eventually(lambda: any(e["locale"] == "en" and e["from"] == "bot" for e in events))
+        task.cancel()
+        ids = [e["id"] for e in events]
+        assert ids == sorted(set(ids)), "each message once, in order"
+
+        last = ids[1]
+        resumed: list[dict] = []
+        async with c.stream("GET", "/api/chat/stream", headers={"Last-Event-ID": str(last)}) as r:
+            async for line in r.aiter_lines():
+                if line.startswith("data:"):
+                    resumed.append(json.loads(line[5:]))
+                    if resumed[-1]["id"] == ids[-1]:
+                        break
+        assert [e["id"] for e in resumed] == ids[2:]
+
+
+async def test_visitors_do_not_see_each_other(server: LiveServer) -> None:
+    async with (
+        httpx.AsyncClient(base_url=server.url) as a,
+        httpx.AsyncClient(base_url=server.url) as b,
+    ):
+        await a.post("/api/chat/messages", json={"text": "/start secret_source"})
+        await eventually(lambda: bot_messages(a))
+        assert (await history(b))["messages"] == []
+        b.cookies.set("qonys_visitor", "guessed-token")
+        assert (await history(b))["messages"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"{not json", {"content-type": "application/json"}, 400),
+        (b'{"text": 5}', {"content-type": "application/json"}, 400),
+        (b'{"action": "lang:kk\\" OR 1=1"}', {"content-type": "application/json"}, 400),
+        (b'{"action": "\\u049b\\u0430\\u0437"}', {"content-type": "application/json"}, 400),
+        (b"{}", {"content-type": "application/json"}, 400),
+        (b'{"text": "' + b"a" * 40_000 + b'"}', {"content-type": "application/json"}, 413),
+        (b"\x00\xff\xfe binary junk", {"content-type": "application/octet-stream"}, 400),
+    ],
+)
+async def test_bad_posts_are_refused_and_change_nothing(
+    server: LiveServer, body: bytes, headers: dict, status: int
+) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        r = await c.post("/api/chat/messages", content=body, headers=headers)
+        assert r.status_code == status
+        assert "error" in r.json()
+    async with server.app.state.runtime.db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Message)) == 0
+
+
+async def test_healthz(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        r = await c.get("/healthz")
+        assert r.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_healthz_reports_a_dead_database(tmp_path: Path) -> None:
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
+    async with LiveServer(app) as live, httpx.AsyncClient(base_url=live.url) as c:
+        await app.state.runtime.db.engine.dispose()
+        app.state.runtime.db.engine.url = app.state.runtime.db.engine.url.set(
+            database="/nonexistent/dir/x.db"
+        )
+        r = await c.get("/healthz")
+    assert r.status_code == 503 and r.json()["status"] == "unhealthy"
