@@ -81,8 +81,8 @@ def free_port() -> int:
 class LiveServer:
     """The real ASGI app under uvicorn on a loopback port, inside the test's event loop."""
 
-    def __init__(self, app: object) -> None:
-        self.port = free_port()
+    def __init__(self, app: object, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"

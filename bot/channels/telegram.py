@@ -17,6 +17,7 @@ from aiogram import Dispatcher as AiogramDispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -167,8 +168,9 @@ class TelegramChannel:
             raise Unreachable(str(exc)) from exc
         except TelegramBadRequest as exc:
             raise Permanent(str(exc)) from exc
-        except (TelegramServerError, TelegramNetworkError) as exc:
-            raise Transient(str(exc)) from exc
+        except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+            # ClientDecodeError: the front end answered an HTML error page (502/504 from nginx).
+            raise Transient(str(exc)[:300]) from exc
         return str(sent.message_id)
 
     async def start(self) -> None:

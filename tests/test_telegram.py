@@ -1,0 +1,216 @@
+"""Telegram end to end: the real app under uvicorn, aiogram pointed at a fake Bot API server
+on loopback, in polling and webhook mode, with the platform failing the ways it does."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.i18n import Translator
+from storage.models import Contact, Message
+from tests.conftest import LiveServer, eventually, free_port, make_settings
+from tests.fakes.telegram_api import FakeBotAPI
+
+USER = 700_100_200
+RU = Translator("ru")
+MENU_Q = "What would you like to do? Choose below."
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as api:
+        yield api
+
+
+async def start_app(tmp_path: Path, database_url: str, fake: FakeBotAPI, *, webhook: bool, **kw):  # type: ignore[no-untyped-def]
+    port = free_port()
+    options = {
+        "telegram_bot_token": fake.token,
+        "telegram_api_base": fake.base_url,
+        "public_url": f"http://127.0.0.1:{port}" if webhook else None,
+        "telegram_rate_per_chat": 50.0,
+        "send_timeout": 2.0,
+        **kw,
+    }
+    settings = make_settings(tmp_path, database_url, **options)
+    app = create_app(settings)
+    return app, LiveServer(app, port=port)
+
+
+@pytest.fixture
+async def polling(tmp_path: Path, database_url: str, fake: FakeBotAPI):  # type: ignore[no-untyped-def]
+    app, server = await start_app(tmp_path, database_url, fake, webhook=False)
+    async with server:
+        yield app
+
+
+@pytest.fixture
+async def webhook(tmp_path: Path, database_url: str, fake: FakeBotAPI):  # type: ignore[no-untyped-def]
+    app, server = await start_app(tmp_path, database_url, fake, webhook=True)
+    async with server:
+        server.app = app
+        yield server
+
+
+def callback_datas(message: dict) -> list[str]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row]
+
+
+async def rows(app, direction: str = "out") -> list[Message]:  # type: ignore[no-untyped-def]
+    async with app.state.runtime.db.sessions() as s:
+        result = await s.scalars(
+            select(Message).where(Message.direction == direction).order_by(Message.id)
+        )
+        return list(result)
+
+
+async def test_polling_start_language_and_menu(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.push_update(fake.make_message(USER, "/start src_kostanay_fair", language_code="ru"))
+    [greeting] = await fake.wait_for_messages(USER, count=1)
+    assert RU.gettext("Choose a language:") in greeting["text"], "language_code is the hint"
+    assert callback_datas(greeting) == ["lang:kk", "lang:ru", "lang:en"]
+
+    fake.push_update(fake.make_callback(USER, "lang:ru"))
+    messages = await fake.wait_for_messages(USER, count=2)
+    assert RU.gettext(MENU_Q) in messages[1]["text"]
+    assert "help" in callback_datas(messages[1])
+    await fake.wait_for_calls("answerCallbackQuery")
+
+    async with polling.state.runtime.db.sessions() as s:
+        contact = await s.scalar(select(Contact))
+    assert (contact.locale, contact.source, contact.external_id) == (
+        "ru",
+        "src_kostanay_fair",
+        str(USER),
+    )
+
+
+async def test_commands_are_registered_per_language(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    await fake.wait_for_calls("setMyCommands", count=4)
+    for lang in ("kk", "ru", "en"):
+        commands = fake.bot_commands(language_code=lang)
+        assert [c["command"] for c in commands] == ["start", "menu", "language", "help"]
+        assert commands[1]["description"] == Translator(lang).gettext("Main menu")
+    assert fake.bot_commands()[1]["description"] == Translator("kk").gettext("Main menu")
+
+
+async def test_stickers_voice_photos_and_places_get_answers(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.push_update(fake.make_message(USER, "/start"))
+    await fake.wait_for_messages(USER, count=1)
+    fake.push_update(fake.make_callback(USER, "lang:ru"))
+    await fake.wait_for_messages(USER, count=2)
+    fake.push_updates(
+        [
+            fake.make_sticker(USER),
+            fake.make_voice(USER),
+            fake.make_photo(USER, caption="это мой дом"),
+            fake.make_location(USER, 53.21, 63.63),
+            fake.make_document(USER),
+        ]
+    )
+    sent = await fake.wait_for_messages(USER, count=7)
+    expected = [
+        "Thank you for the sticker! I understand text and buttons.",
+        "I cannot listen to voice messages yet. Please write your question in words.",
+        "I cannot look at pictures yet. Please describe your question in words.",
+        "Thank you for the location. I cannot use it yet.",
+        "I cannot open files yet. Please describe your question in words.",
+    ]
+    assert [m["text"] for m in sent[2:]] == [RU.gettext(e) for e in expected], "in order"
+    assert all(callback_datas(m) == ["menu"] for m in sent[2:])
+
+
+async def test_429_and_502_neither_lose_nor_duplicate(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.fail_next("sendMessage", 429, retry_after=1)
+    fake.fail_next("sendMessage", 502)
+    fake.push_update(fake.make_message(USER, "/start"))
+    fake.push_update(fake.make_message(USER, "/help"))
+    sent = await fake.wait_for_messages(USER, count=2, max_wait=15)
+    await asyncio.sleep(1.5)  # time for any duplicate to show up
+    sent = fake.sent_messages(USER)
+    assert len(sent) == 2
+    assert "lang:ru" in callback_datas(sent[0]) and callback_datas(sent[1]) == ["menu"]
+    statuses = [(m.status, m.attempts, m.external_id) for m in await rows(polling)]
+    assert statuses[0] == ("sent", 2, str(sent[0]["message_id"])), "429 is free, 502 counts"
+    assert [s for s, _, _ in statuses] == ["sent", "sent"]
+
+
+async def test_timeouts_are_retried_until_delivered(tmp_path, database_url, fake) -> None:  # type: ignore[no-untyped-def]
+    app, server = await start_app(tmp_path, database_url, fake, webhook=False, send_timeout=1.0)
+    async with server:
+        fake.delay_next("sendMessage", 3.0)
+        fake.push_update(fake.make_message(USER, "/start"))
+        await eventually(lambda: _sent_status(app), within=20)
+    assert len(fake.sent_messages(USER)) >= 1  # at least once: a timed-out send is ambiguous
+
+
+async def _sent_status(app) -> bool:  # type: ignore[no-untyped-def]
+    out = await rows(app)
+    return bool(out) and out[0].status == "sent" and out[0].attempts >= 2
+
+
+async def test_a_person_who_blocked_the_bot(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.blocked_chats.add(USER)
+    fake.push_update(fake.make_message(USER, "/start"))
+
+    async def failed() -> bool:
+        out = await rows(polling)
+        return bool(out) and out[0].status == "failed"
+
+    await eventually(failed)
+    async with polling.state.runtime.db.sessions() as s:
+        assert (await s.scalar(select(Contact))).blocked_at is not None
+
+
+async def test_webhook_is_registered_with_a_secret(webhook, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    [call] = await fake.wait_for_calls("setWebhook")
+    assert call["url"] == f"{webhook.url}/webhooks/telegram"
+    assert call["secret_token"] == fake.webhook_secret_token and len(call["secret_token"]) >= 32
+
+
+async def test_webhook_replay_is_handled_once(webhook, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    await fake.wait_for_calls("setWebhook")
+    url = f"{webhook.url}/webhooks/telegram"
+    update = fake.make_message(USER, "/start")
+    assert (await fake.post_webhook(url, update))[0] == 200
+    assert (await fake.post_webhook(url, update))[0] == 200  # Telegram re-delivers
+    await fake.wait_for_messages(USER, count=1)
+    await asyncio.sleep(0.5)
+    assert len(fake.sent_messages(USER)) == 1
+    assert len(await rows(webhook.app, "in")) == 1
+
+    press = fake.make_callback(USER, "lang:kk")
+    assert (await fake.post_webhook(url, press))[0] == 200
+    messages = await fake.wait_for_messages(USER, count=2)
+    assert Translator("kk").gettext(MENU_Q) in messages[1]["text"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "body", "status"),
+    [
+        ("", b'{"update_id": 1}', 401),
+        ("wrong-secret", b'{"update_id": 1}', 401),
+        (None, b"{not json", 400),
+        (None, b'{"update_id": "x", "message": 5}', 400),
+        (None, b"\xff\xfe\x00", 400),
+    ],
+)
+async def test_webhook_refuses_forgeries_and_junk(webhook, fake, secret, body, status) -> None:  # type: ignore[no-untyped-def]
+    await fake.wait_for_calls("setWebhook")
+    headers = {"content-type": "application/json"}
+    token = fake.webhook_secret_token if secret is None else secret
+    if token:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = token
+    async with httpx.AsyncClient() as c:
+        r = await c.post(f"{webhook.url}/webhooks/telegram", content=body, headers=headers)
+    assert r.status_code == status
+    async with webhook.app.state.runtime.db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Message)) == 0
+        assert await s.scalar(select(func.count()).select_from(Contact)) == 0
