@@ -16,7 +16,6 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/qonys db upgrade
 	$(BIN)/qonys run
 
 test: install chromium

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from bot import housekeeping
 from bot.channels import webchat
 from bot.channels.webchat.hub import Hub
 from bot.runtime import Runtime
@@ -43,8 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 per_chat_burst=settings.telegram_burst_per_chat,
             ).start()
             await telegram.start()
+        chores = asyncio.create_task(
+            housekeeping.run_forever(runtime.db, settings.keep_update_ids_days)
+        )
         log.info("Qonys is up: web chat on /, Telegram %s", settings.telegram_mode or "off")
         yield
+        chores.cancel()
         if telegram:
             await telegram.stop()
         await runtime.close()

@@ -189,3 +189,19 @@ async def test_sender_loop_wakes_on_notify(runtime: Runtime) -> None:
         await eventually(lambda: channel.delivered, within=5)
     finally:
         await s.stop()
+
+
+async def test_old_update_ids_are_forgotten(runtime: Runtime) -> None:
+    from bot.housekeeping import forget_old_update_ids
+    from storage.models import ProcessedUpdate
+
+    async with runtime.db.transaction() as s:
+        s.add(
+            ProcessedUpdate(
+                channel="telegram", update_id="1", created_at=utcnow() - timedelta(days=8)
+            )
+        )
+        s.add(ProcessedUpdate(channel="telegram", update_id="2", created_at=utcnow()))
+    assert await forget_old_update_ids(runtime.db, keep_days=7) == 1
+    async with runtime.db.sessions() as s:
+        assert [u.update_id for u in await s.scalars(select(ProcessedUpdate))] == ["2"]
