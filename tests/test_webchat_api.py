@@ -140,11 +140,15 @@ async def test_healthz(server: LiveServer) -> None:
 async def test_healthz_reports_a_dead_database(tmp_path: Path) -> None:
     from tests.conftest import make_settings
 
-    app = create_app(make_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"))
+    db_file = tmp_path / "x.db"
+    app = create_app(make_settings(tmp_path, f"sqlite+aiosqlite:///{db_file}"))
     async with LiveServer(app) as live, httpx.AsyncClient(base_url=live.url) as c:
-        await app.state.runtime.db.engine.dispose()
-        app.state.runtime.db.engine.url = app.state.runtime.db.engine.url.set(
-            database="/nonexistent/dir/x.db"
-        )
+        assert (await c.get("/healthz")).status_code == 200
+        await app.state.runtime.db.engine.dispose()  # drop pooled connections…
+        db_file.rename(tmp_path / "moved.db")
+        db_file.mkdir()  # …so the next connection finds no database there
         r = await c.get("/healthz")
-    assert r.status_code == 503 and r.json()["status"] == "unhealthy"
+        assert r.status_code == 503 and r.json()["status"] == "unhealthy"
+        db_file.rmdir()
+        (tmp_path / "moved.db").rename(db_file)
+        assert (await c.get("/healthz")).status_code == 200, "recovers by itself"
