@@ -19,6 +19,25 @@ class MenuItem:
     order: int
 
 
+MENU_QUESTION = N_("What would you like to do? Choose below.")
+HELP_TEXT = N_(
+    "I answer questions about moving under the resettlement programme and about "
+    "support for kandases.\n\n"
+    "Press the buttons under my messages, or type the number of a button.\n\n"
+    "Commands:\n"
+    "/menu: the main menu\n"
+    "/language: change the language\n"
+    "/help: this help"
+)
+ABOUT_TEXT = N_(
+    "Qonys is an open-source assistant for people who move from the south of "
+    "Kazakhstan to the north under the voluntary resettlement programme, and for "
+    "kandases returning to Kazakhstan.\n\n"
+    "It is being built on the findings of an IOM evaluation of the programme: people "
+    "need one clear information package, help with documents, and a person to talk "
+    "to. More sections are being added."
+)
+
 _ITEMS: dict[str, MenuItem] = {}
 
 
@@ -42,7 +61,7 @@ def back_to_menu(ctx: Context) -> list[Button]:
 
 
 def show_menu(ctx: Context, intro: str | None = None) -> None:
-    text = ctx._("What would you like to do? Choose below.")
+    text = ctx._(MENU_QUESTION)
     ctx.reply(f"{intro}\n\n{text}" if intro else text, menu_buttons(ctx))
 
 
@@ -56,33 +75,12 @@ async def on_menu(ctx: Context) -> None:
 @router.command("help")
 @router.action("help")
 async def on_help(ctx: Context) -> None:
-    ctx.reply(
-        ctx._(
-            "I answer questions about moving under the resettlement programme and about "
-            "support for kandases.\n\n"
-            "Press the buttons under my messages, or type the number of a button.\n\n"
-            "Commands:\n"
-            "/menu: the main menu\n"
-            "/language: change the language\n"
-            "/help: this help"
-        ),
-        back_to_menu(ctx),
-    )
+    ctx.reply(ctx._(HELP_TEXT), back_to_menu(ctx))
 
 
 @router.action("about")
 async def on_about(ctx: Context) -> None:
-    ctx.reply(
-        ctx._(
-            "Qonys is an open-source assistant for people who move from the south of "
-            "Kazakhstan to the north under the voluntary resettlement programme, and for "
-            "kandases returning to Kazakhstan.\n\n"
-            "It is being built on the findings of an IOM evaluation of the programme: people "
-            "need one clear information package, help with documents, and a person to talk "
-            "to. More sections are being added."
-        ),
-        back_to_menu(ctx),
-    )
+    ctx.reply(ctx._(ABOUT_TEXT), back_to_menu(ctx))
 
 
 async def outdated_button(ctx: Context) -> None:

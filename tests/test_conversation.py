@@ -13,10 +13,11 @@ from bot.channels.terminal import TerminalChat
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.types import Incoming
+from handlers.menu import HELP_TEXT, MENU_QUESTION
 from storage.models import Contact, Message
 
 KK, RU, EN = Translator("kk"), Translator("ru"), Translator("en")
-MENU_Q = "What would you like to do? Choose below."
+MENU_Q = MENU_QUESTION
 
 
 class Chat:
@@ -94,12 +95,7 @@ async def test_help_and_menu_in_each_language(runtime: Runtime, lang: str) -> No
     chat = Chat(runtime)
     await chat.term.begin(lang=lang)
     printed = await chat.say("/help")
-    help_text = tr.gettext(
-        "I answer questions about moving under the resettlement programme and about support "
-        "for kandases.\n\nPress the buttons under my messages, or type the number of a button."
-        "\n\nCommands:\n/menu: the main menu\n/language: change the language\n/help: this help"
-    )
-    assert printed.startswith(help_text)
+    assert printed.startswith(tr.gettext(HELP_TEXT))
     assert buttons(printed) == [tr.gettext("Menu")]
     printed = await chat.say("1")
     assert tr.gettext(MENU_Q) in printed

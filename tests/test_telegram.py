@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.i18n import Translator
+from handlers.menu import MENU_QUESTION
 from storage.models import Contact, Message
 from tests.conftest import LiveServer, eventually, free_port, make_settings
 from tests.fakes.telegram_api import FakeBotAPI
 
 USER = 700_100_200
 RU = Translator("ru")
-MENU_Q = "What would you like to do? Choose below."
+MENU_Q = MENU_QUESTION
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, 
 from sqlalchemy import create_engine, text
 
 from bot.i18n import Translator
+from handlers.menu import ABOUT_TEXT, HELP_TEXT, MENU_QUESTION
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -49,24 +50,9 @@ TIMEOUT_MS = 10_000
 GREETING = (
     "Hello! I am Qonys, an assistant for people moving to the north of Kazakhstan and for kandases."
 )
-MENU = "What would you like to do? Choose below."
-HELP = (
-    "I answer questions about moving under the resettlement programme and about "
-    "support for kandases.\n\n"
-    "Press the buttons under my messages, or type the number of a button.\n\n"
-    "Commands:\n"
-    "/menu: the main menu\n"
-    "/language: change the language\n"
-    "/help: this help"
-)
-ABOUT = (
-    "Qonys is an open-source assistant for people who move from the south of "
-    "Kazakhstan to the north under the voluntary resettlement programme, and for "
-    "kandases returning to Kazakhstan.\n\n"
-    "It is being built on the findings of an IOM evaluation of the programme: people "
-    "need one clear information package, help with documents, and a person to talk "
-    "to. More sections are being added."
-)
+MENU = MENU_QUESTION
+HELP = HELP_TEXT
+ABOUT = ABOUT_TEXT
 FIRST_CHOOSE = "Let us first choose the language we will talk in."
 FALLBACK = "I cannot answer typed questions yet. Here is what I can do now:"
 MENU_LABELS = ["About Qonys", "Help", "Language · Тіл · Язык"]
