@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Qonys", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.runtime, app.state.hub, app.state.telegram = runtime, hub, telegram
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    charts = settings.data_dir / "charts"
+    charts.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=charts), name="media")
     app.include_router(webchat.router(runtime, hub))
     if telegram:
         app.include_router(telegram.webhook_router())

@@ -82,3 +82,57 @@ def db_upgrade(url: str | None) -> None:
 
     upgrade(_settings(url).database_url)
     click.echo("database is up to date")
+
+
+@main.group()
+def content() -> None:
+    """The information package in content/."""
+
+
+@content.command("check")
+def content_check() -> None:
+    """Validate all content: translations, sources of figures, references, freshness."""
+    from content.check import run
+
+    problems = run()
+    for problem in problems:
+        click.echo(str(problem), err=problem.level == "error")
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"{errors} errors, {warnings} warnings")
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(LOCALES), default="kk", show_default=True)
+@click.option("-k", "k", type=int, default=3, show_default=True, help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per query.")
+@click.argument("text", required=False)
+def search(lang: str, k: int, as_json: bool, text: str | None) -> None:
+    """The ranked answers the bot would use for TEXT (or for each line of stdin)."""
+    import json
+
+    from content.package import get_package
+
+    index = get_package().index
+    queries = [text] if text else (line.strip() for line in sys.stdin)
+    for query in queries:
+        if not query:
+            continue
+        results = index.search(query, lang=lang, k=k)
+        if as_json:
+            rows = [
+                {
+                    "id": r.key,
+                    "topic": r.topic,
+                    "region": r.region,
+                    "title": r.title,
+                    "score": r.score,
+                }
+                for r in results
+            ]
+            click.echo(json.dumps({"query": query, "results": rows}, ensure_ascii=False))
+        else:
+            click.echo(query)
+            for r in results:
+                click.echo(f"  {r.score:.3f}  {r.key:32}  {r.title}")

@@ -20,6 +20,7 @@ class Context:
     session: AsyncSession
     settings: Settings
     args: str = ""
+    fmt: str = "plain"  # what the channel shows: "html" or "plain"
     replies: list[Reply] = field(default_factory=list)
     translator: Translator = field(init=False)
 
@@ -37,9 +38,16 @@ class Context:
         return self.translator.ngettext(singular, plural, n, **params)
 
     def reply(
-        self, text: str, buttons: list[Button] | None = None, media: Media | None = None
+        self,
+        text: str,
+        buttons: list[Button] | None = None,
+        media: Media | None = None,
+        *,
+        formatted: bool = False,
     ) -> None:
-        self.replies.append(Reply(text=text, buttons=list(buttons or []), media=media))
+        """`formatted`: the text was rendered for this channel's format (ctx.fmt)."""
+        fmt = self.fmt if formatted else "plain"
+        self.replies.append(Reply(text=text, buttons=list(buttons or []), media=media, fmt=fmt))  # type: ignore[arg-type]
 
     def set_locale(self, locale: str) -> None:
         self.contact.locale = locale

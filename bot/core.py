@@ -78,7 +78,10 @@ class Core:
                     raise _Duplicate
                 contact = await self._contact(s, inc)
                 self._press_typed_button(inc, contact)
-                ctx = Context(incoming=inc, contact=contact, session=s, settings=self.settings)
+                fmt = "html" if self.caps[inc.channel].html else "plain"
+                ctx = Context(
+                    incoming=inc, contact=contact, session=s, settings=self.settings, fmt=fmt
+                )
                 if crashed:
                     from handlers.fallback import apologise
 

@@ -26,30 +26,33 @@ UNFINISHED = ("pending", "sending")
 
 def new_rows(contact: Contact, reply: Reply, text_limit: int, priority: int) -> list[Message]:
     """One row per platform message: long text is split, buttons ride on the last part."""
-    parts = split_text(reply.text, text_limit)
     payload = reply.to_payload()
+    fmt = {"fmt": payload["fmt"]} if "fmt" in payload else {}
     rows = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        part_payload = {
-            "buttons": payload["buttons"] if last else [],
-            **({"media": payload["media"]} if "media" in payload and i == 0 else {}),
-        }
+    if "media" in payload:  # a picture or file goes first, as a message of its own
         rows.append(
-            Message(
-                contact_id=contact.id,
-                channel=contact.channel,
-                direction="out",
-                kind="text",
-                text=part,
-                payload=part_payload,
-                status="pending",
-                priority=priority,
-                attempts=0,
-                next_attempt_at=utcnow(),
-            )
+            _row(contact, "image", "", {"buttons": [], "media": payload["media"]}, priority)
         )
+    parts = split_text(reply.text, text_limit) if reply.text.strip() else []
+    for i, part in enumerate(parts):
+        buttons = payload["buttons"] if i == len(parts) - 1 else []
+        rows.append(_row(contact, "text", part, {"buttons": buttons, **fmt}, priority))
     return rows
+
+
+def _row(contact: Contact, kind: str, text: str, payload: dict, priority: int) -> Message:
+    return Message(
+        contact_id=contact.id,
+        channel=contact.channel,
+        direction="out",
+        kind=kind,
+        text=text,
+        payload=payload,
+        status="pending",
+        priority=priority,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class Claimed:
     text: str
     payload: dict
     attempts: int
+    kind: str = "text"
 
 
 async def claim(db: Database, channel: str, limit: int, lease_seconds: int) -> list[Claimed]:
@@ -95,7 +99,7 @@ async def claim(db: Database, channel: str, limit: int, lease_seconds: int) -> l
         for msg, _ in rows:
             msg.status, msg.claimed_at, msg.attempts = "sending", now, msg.attempts + 1
     return [
-        Claimed(m.id, m.contact_id, ext, m.text or "", m.payload or {}, m.attempts)
+        Claimed(m.id, m.contact_id, ext, m.text or "", m.payload or {}, m.attempts, m.kind)
         for m, ext in rows
     ]
 

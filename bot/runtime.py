@@ -15,8 +15,8 @@ from storage.db import Database, ensure_sqlite_dir, upgrade
 log = logging.getLogger(__name__)
 
 CAPS = {
-    "telegram": Caps(max_text=4096),
-    "web": Caps(max_text=8000),
+    "telegram": Caps(max_text=4096, html=True),
+    "web": Caps(max_text=8000, html=True),
     "terminal": Caps(max_text=100_000),
 }
 

@@ -55,9 +55,12 @@ class Reply:
     text: str
     buttons: list[Button] = field(default_factory=list)
     media: Media | None = None
+    fmt: Literal["plain", "html"] = "plain"
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"buttons": [b.to_dict() for b in self.buttons]}
+        if self.fmt != "plain":
+            payload["fmt"] = self.fmt
         if self.media:
             payload["media"] = self.media.to_dict()
         return payload

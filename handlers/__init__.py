@@ -6,9 +6,16 @@ from bot.dispatcher import Dispatcher, Router
 
 
 def routers() -> list[Router]:
-    from handlers import fallback, language, menu, start
+    from handlers import fallback, language, menu, package, search, start
 
-    return [start.router, language.router, menu.router, fallback.router]
+    return [
+        start.router,
+        language.router,
+        menu.router,
+        package.router,
+        search.router,
+        fallback.router,
+    ]
 
 
 def build_dispatcher() -> Dispatcher:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.context import Context
 from bot.dispatcher import Router
 from bot.i18n import N_
-from handlers.language import ask_language
 from handlers.menu import back_to_menu, menu_buttons, outdated_button
 
 router = Router("fallback")
@@ -38,13 +37,8 @@ async def on_anything(ctx: Context) -> None:
         )
     elif kind in _BY_KIND:
         ctx.reply(ctx._(_BY_KIND[kind]), back_to_menu(ctx))
-    elif ctx.contact.locale is None:
-        ask_language(ctx, ctx._("Let us first choose the language we will talk in."))
     else:
-        ctx.reply(
-            ctx._("I cannot answer typed questions yet. Here is what I can do now:"),
-            menu_buttons(ctx),
-        )
+        ctx.reply(ctx._("I did not understand that. Here is what I can do:"), menu_buttons(ctx))
 
 
 async def apologise(ctx: Context) -> None:

@@ -50,10 +50,12 @@ menu_item(N_("Help"), "help", 90)
 menu_item(N_("Language · Тіл · Язык"), "language", 100)
 
 
+def menu_items() -> list[MenuItem]:
+    return sorted(_ITEMS.values(), key=lambda i: i.order)
+
+
 def menu_buttons(ctx: Context) -> list[Button]:
-    return [
-        Button(ctx._(i.label), i.action) for i in sorted(_ITEMS.values(), key=lambda i: i.order)
-    ]
+    return [Button(ctx._(i.label), i.action) for i in menu_items()]
 
 
 def back_to_menu(ctx: Context) -> list[Button]:

@@ -13,6 +13,7 @@ class Caps:
     """Limits the core respects when it writes outbox rows for a channel."""
 
     max_text: int
+    html: bool = False  # the channel shows <b> (Telegram's HTML mode, the web page)
 
 
 class DeliveryError(Exception):

@@ -29,6 +29,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BotCommand,
     CallbackQuery,
+    FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -122,7 +123,7 @@ def keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | None:
 
 class TelegramChannel:
     name = CHANNEL
-    caps = Caps(max_text=4096)
+    caps = Caps(max_text=4096, html=True)
 
     def __init__(self, settings: Settings, core: Core) -> None:
         self.settings, self.core = settings, core
@@ -156,12 +157,7 @@ class TelegramChannel:
 
     async def deliver(self, msg: Claimed) -> str | None:
         try:
-            sent = await self.bot.send_message(
-                chat_id=int(msg.chat_id),
-                text=msg.text,
-                reply_markup=keyboard(msg.payload.get("buttons", [])),
-                request_timeout=int(self.settings.send_timeout),
-            )
+            sent = await self._send(msg)
         except TelegramRetryAfter as exc:
             raise RetryAfter(exc.retry_after) from exc
         except (TelegramForbiddenError, TelegramNotFound) as exc:
@@ -172,6 +168,24 @@ class TelegramChannel:
             # ClientDecodeError: the front end answered an HTML error page (502/504 from nginx).
             raise Transient(str(exc)[:300]) from exc
         return str(sent.message_id)
+
+    async def _send(self, msg: Claimed) -> TgMessage:
+        timeout = int(self.settings.send_timeout)
+        media = msg.payload.get("media")
+        if media and media.get("kind") == "image":
+            return await self.bot.send_photo(
+                chat_id=int(msg.chat_id),
+                photo=FSInputFile(media["path"]),
+                caption=(media.get("caption") or "")[:1024] or None,
+                request_timeout=timeout,
+            )
+        return await self.bot.send_message(
+            chat_id=int(msg.chat_id),
+            text=msg.text,
+            parse_mode="HTML" if msg.payload.get("fmt") == "html" else None,
+            reply_markup=keyboard(msg.payload.get("buttons", [])),
+            request_timeout=timeout,
+        )
 
     async def start(self) -> None:
         """Register commands and the webhook, or start polling; retries while Telegram is away."""

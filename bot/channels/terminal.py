@@ -38,13 +38,20 @@ class TerminalChat:
         outcome = await self.runtime.core.handle(inc)
         if outcome.contact_id is not None:
             for row in await outbox.take_for_contact(self.runtime.db, outcome.contact_id):
-                self.write(render(row.text or "", row.payload.get("buttons", [])))
+                self.write(render_row(row.text or "", row.payload))
 
     async def _contact(self) -> Contact | None:
         async with self.runtime.db.sessions() as s:
             return await s.scalar(
                 select(Contact).where(Contact.channel == CHANNEL, Contact.external_id == self.user)
             )
+
+
+def render_row(text: str, payload: dict) -> str:
+    media = payload.get("media")
+    if media:
+        return f"[{media['kind']}: {media.get('caption') or ''} {media.get('path') or ''}]\n"
+    return render(text, payload.get("buttons", []))
 
 
 def render(text: str, buttons: list[dict]) -> str:

@@ -50,7 +50,7 @@ class WebDeliverer:
     """Delivering to the web means waking the visitor's open pages."""
 
     name = CHANNEL
-    caps = Caps(max_text=8000)
+    caps = Caps(max_text=8000, html=True)
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -183,11 +183,21 @@ async def _messages(runtime: Runtime, key: str, after: int) -> tuple[Contact | N
 
 
 def as_json(row: Message) -> dict[str, Any]:
-    return {
+    payload = row.payload or {}
+    data: dict[str, Any] = {
         "id": row.id,
         "from": "user" if row.direction == "in" else "bot",
         "kind": row.kind,
         "text": row.text or "",
-        "buttons": (row.payload or {}).get("buttons", []) if row.direction == "out" else [],
+        "buttons": payload.get("buttons", []) if row.direction == "out" else [],
         "at": row.created_at.isoformat() if row.created_at else None,
     }
+    if row.direction == "out" and payload.get("fmt") == "html":
+        data["html"] = True  # rendered by the server with every character escaped but <b>
+    media = payload.get("media") if row.direction == "out" else None
+    if media and media.get("kind") == "image":
+        data["image"] = {
+            "url": f"/media/{Path(media['path']).name}",
+            "alt": media.get("caption") or "",
+        }
+    return data

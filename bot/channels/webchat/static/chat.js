@@ -45,6 +45,24 @@
     }
     const el = bubble(m.from, m.text);
     el.dataset.id = m.id;
+    // The server escapes every character of formatted text and adds only <b>.
+    if (m.html) el.querySelector(".bubble").innerHTML = m.text;
+    if (m.image) {
+      const img = document.createElement("img");
+      img.src = m.image.url;
+      img.alt = m.image.alt;
+      img.loading = "lazy";
+      const b = el.querySelector(".bubble");
+      b.textContent = "";
+      b.classList.add("picture");
+      b.appendChild(img);
+      if (m.image.alt) {
+        const cap = document.createElement("div");
+        cap.className = "caption";
+        cap.textContent = m.image.alt;
+        b.appendChild(cap);
+      }
+    }
     if (m.buttons && m.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";

@@ -1,0 +1,5 @@
+"""`make bench`: every benchmark in turn."""
+
+from bench import search_quality
+
+search_quality.main()

@@ -1,0 +1,29 @@
+"""The loaded package, once per process: library, renderer and search index together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+from content.loader import load
+from content.model import Library
+from content.render import Renderer
+from content.search import Index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Package:
+    lib: Library
+    renderer: Renderer
+    index: Index
+
+
+@lru_cache(maxsize=1)
+def get_package() -> Package:
+    lib, problems = load()
+    for problem in problems:  # `qonys content check` fails on these; the bot serves the rest
+        log.warning("%s", problem)
+    return Package(lib=lib, renderer=Renderer(lib), index=Index(lib))

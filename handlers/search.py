@@ -1,0 +1,84 @@
+"""Questions typed in the person's own words: the best section of the package answers, the
+next two are offered when the match is not sure, and a question nothing answers is kept for
+the content team and the person is offered a caseworker."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.dispatcher import Router
+from bot.i18n import N_
+from bot.types import Button
+from content.search import Result
+from handlers.language import ask_language
+from handlers.menu import menu_buttons
+from handlers.package import ask_region, package, show_topic
+from storage.models import UnansweredQuestion
+
+router = Router("search")
+
+# Tuned on bench/queries.jsonl (bench/search_quality.py): below FOUND nothing matches well
+# enough to show; below SURE, or close to the runner-up, the next two are offered as well.
+FOUND = 0.18
+SURE = 0.30
+MARGIN = 0.04
+NOT_FOUND = N_(
+    "I did not find an answer to that. I have passed your question on to the people who "
+    "write my answers. You can ask a caseworker, or look through the menu."
+)
+ALSO = N_("Or perhaps you meant:")
+
+
+@router.message("text")
+async def on_text(ctx: Context) -> None:
+    if ctx.contact.locale is None:  # answer in a language the person chose, not a guess
+        ask_language(ctx, ctx._("Let us first choose the language we will talk in."))
+        return
+    query = ctx.incoming.text or ""
+    results = package().index.search(query, lang=ctx.locale, k=3)
+    if not results or results[0].score < FOUND:
+        await _not_found(ctx, query, results)
+        return
+    best = results[0]
+    await answer(ctx, best)
+    unsure = best.score < SURE or (len(results) > 1 and best.score - results[1].score < MARGIN)
+    if unsure:
+        others = [r for r in results[1:] if r.score >= FOUND]
+        if others:
+            ctx.reply(ctx._(ALSO), [Button(r.title, action_for(r)) for r in others])
+
+
+async def answer(ctx: Context, result: Result) -> None:
+    if result.key.startswith("regions/"):
+        ask_region(ctx, result.topic)
+    else:
+        await show_topic(ctx, result.region, result.topic)
+
+
+def action_for(result: Result) -> str:
+    if result.key.startswith("regions/"):
+        return f"ask:{result.topic}"
+    if result.region:
+        return f"t:{result.region}:{result.topic}"
+    return f"p:{result.topic}"
+
+
+async def _not_found(ctx: Context, query: str, results: list[Result]) -> None:
+    best = results[0] if results else None
+    ctx.session.add(
+        UnansweredQuestion(
+            contact_id=ctx.contact.id,
+            lang=ctx.locale,
+            text=query[:1000],
+            best_key=best.key if best else None,
+            best_score=best.score if best else None,
+        )
+    )
+    ctx.reply(
+        ctx._(NOT_FOUND),
+        [
+            Button(
+                package().lib.topics["programme"]["caseworker"].label[ctx.locale], "p:caseworker"
+            ),
+            *menu_buttons(ctx),
+        ],
+    )
