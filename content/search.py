@@ -1,9 +1,11 @@
 """Free-text search over the package: which section answers a question, in any spelling.
 
 Region: found from the query's words against each region's aliases, allowing Kazakh and
-Russian case endings and typos. Topic: a character n-gram TF-IDF over what each section is
-about (title, keywords, questions) and what it says (text), in all three languages, so a
-Kazakh question typed in Latin letters still finds the Kazakh section.
+Russian case endings and typos. Topic: two signals on character n-grams of the normalised
+spelling, so a Kazakh question typed in Latin letters still finds the Kazakh section:
+- a topic classifier trained on every section's title, questions and keywords, pooled over
+  regions and languages (ten regions' climate questions teach one "climate");
+- retrieval: TF-IDF similarity to each section's head (title, keywords, questions) and text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from content.model import PROGRAMME, Library
 from content.normalise import normalise
@@ -26,6 +29,10 @@ _ENDINGS = (
     "skui", "skuyu", "ski", "ke", "ka", "i", "y", "ka", "ga",
 )  # fmt: skip
 HEAD_WEIGHT = 0.7  # what a section is about counts more than the words of its text
+TOPIC_WEIGHT = 0.5  # the classifier's share of the final score; retrieval has the rest
+_DATIVE = ("ga", "ge", "ka", "ke", "a", "e")
+SHARPNESS = 20.0  # how peaked the topic probabilities are around the closest centroid
+OTHER_SCOPE = 0.8  # a region named → programme sections count less, and the other way round
 
 
 @dataclass(frozen=True)
@@ -51,31 +58,74 @@ class Index:
         self.vectorizer.fit(heads + bodies or ["-"])  # an empty package still answers "nothing"
         self.heads = self.vectorizer.transform(heads or ["-"])
         self.bodies = self.vectorizer.transform(bodies or ["-"])
+        self._train_topics(docs)
+
+    def _train_topics(self, docs: list) -> None:  # type: ignore[type-arg]
+        """Learn topic from wording: each title, question and keyword list is an example."""
+        texts, labels = [], []
+        for key, _lang, e in docs:
+            label = ("p:" if key.startswith(f"{PROGRAMME}/") else "r:") + e.topic
+            for text in [e.title, *e.questions, " ".join(e.keywords), *e.keywords]:
+                words = self.region_of(text)[1]
+                if words:
+                    texts.append(words)
+                    labels.append(label)
+        self.topic_vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
+        )
+        self.classes: list[str] = sorted(set(labels))
+        if len(self.classes) < 2:
+            self.classes = []
+            return
+        x = self.topic_vectorizer.fit_transform(texts)
+        y = np.array(labels)
+        # Nearest centroid: a topic is the average of its examples. Chosen over logistic
+        # regression and a linear SVM on bench/queries.jsonl: more accurate and trains in
+        # milliseconds instead of seconds (docs/benchmarks.md).
+        centroids = np.vstack([np.asarray(x[y == c].mean(axis=0)) for c in self.classes])
+        self.centroids = normalize(centroids).astype(np.float32)
+
+    def topic_probabilities(self, words: str) -> dict[str, float]:
+        """Softmax of cosine similarity to each topic's centroid."""
+        if not self.classes:
+            return {}
+        sims = np.asarray(self.topic_vectorizer.transform([words]) @ self.centroids.T).ravel()
+        weights = np.exp((sims - sims.max()) * SHARPNESS)
+        return dict(zip(self.classes, (weights / weights.sum()).tolist(), strict=True))
 
     def region_of(self, query: str) -> tuple[str | None, str]:
         """The region a query names, and the query without the words that named it."""
-        text = f" {normalise(query)} "
+        words = normalise(query).split()
         found: str | None = None
-        for phrase, region in self._phrases.items():
-            if f" {phrase} " in text:
-                found, text = region, text.replace(f" {phrase} ", " ")
-        rest = []
-        for word in text.split():
-            region = self._aliases.get(word) or _fuzzy_alias(word, self._bare)
+        rest: list[str] = []
+        i = 0
+        while i < len(words):
+            region, size = self._match_at(words, i)
             if region and found in (None, region):
-                found = region
+                found, i = region, i + size
             else:
-                rest.append(word)
+                rest.append(words[i])
+                i += 1
         return found, " ".join(rest)
+
+    def _match_at(self, words: list[str], i: int) -> tuple[str | None, int]:
+        for size in (3, 2):  # multi-word names first: "soltustik kazakstan oblysy"
+            if i + size <= len(words) and (r := self._phrases.get(" ".join(words[i : i + size]))):
+                return r, size
+        word = words[i]
+        if word == "karaganda" and i and words[i - 1].endswith(_DATIVE):
+            return None, 1  # "Алматыға қарағанда" is "compared with Almaty", not a place
+        return self._aliases.get(word) or _fuzzy_alias(word, self._bare), 1
 
     def search(self, query: str, lang: str = "kk", k: int = 3) -> list[Result]:
         if not self.rows:
             return []
         region, topic_words = self.region_of(query)
-        vec = self.vectorizer.transform([topic_words or normalise(query)])
+        words = topic_words or normalise(query)
+        vec = self.vectorizer.transform([words])
         scores = HEAD_WEIGHT * (self.heads @ vec.T).toarray().ravel()
         scores += (1 - HEAD_WEIGHT) * (self.bodies @ vec.T).toarray().ravel()
-        best: dict[str, float] = {}
+        retrieval: dict[str, float] = {}
         for (key, _lang), score in zip(self.rows, scores, strict=True):
             scope, topic = key.split("/", 1)
             if scope != PROGRAMME:
@@ -83,7 +133,15 @@ class Index:
                     key = f"regions/{topic}"
                 elif scope != region:
                     continue
-            best[key] = max(best.get(key, 0.0), float(score))
+            retrieval[key] = max(retrieval.get(key, 0.0), float(score))
+        probs = self.topic_probabilities(words)
+        best: dict[str, float] = {}
+        for key, score in retrieval.items():
+            scope, topic = key.split("/", 1)
+            p = probs.get(("p:" if scope == PROGRAMME else "r:") + topic, 0.0)
+            combined = TOPIC_WEIGHT * p + (1 - TOPIC_WEIGHT) * score
+            out_of_scope = (scope == PROGRAMME) == (region is not None)
+            best[key] = combined * (OTHER_SCOPE if out_of_scope else 1.0)
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:k]
         return [self._result(key, score, lang) for key, score in ranked]
 
@@ -99,7 +157,9 @@ def _plain(text: str) -> str:
     return CITE.sub("", MCI_CALL.sub("", text))
 
 
-def _alias_table(lib: Library) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+def _alias_table(
+    lib: Library,
+) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, str]]]:
     """Normalised alias words with their endings → region, multi-word aliases → region, and
     the bare words for typo matching. Words shared by regions ("oblysy", "kazakstan") are
     dropped, since they do not tell regions apart."""
@@ -113,7 +173,10 @@ def _alias_table(lib: Library) -> tuple[dict[str, str], dict[str, str], dict[str
             for ending in _ENDINGS:
                 table.setdefault(" ".join(words) + ending, set()).add(region.id)
     unique = {w: next(iter(r)) for w, r in owners.items() if len(r) == 1 and len(w) >= 3}
-    bare = {w: r for w, r in unique.items() if len(w) >= 5 and _is_bare(w, unique)}
+    bare: dict[str, dict[str, str]] = {}
+    for w, r in unique.items():
+        if len(w) >= 5 and _is_bare(w, unique):
+            bare.setdefault(w[0], {})[w] = r
     return unique, {p: next(iter(r)) for p, r in phrases.items() if len(r) == 1}, bare
 
 
@@ -121,11 +184,12 @@ def _is_bare(word: str, table: dict[str, str]) -> bool:
     return not any(word.endswith(e) and word[: -len(e)] in table for e in _ENDINGS if e)
 
 
-def _fuzzy_alias(word: str, bare: dict[str, str]) -> str | None:
-    """A misspelt place name: close to an alias, followed by a known ending."""
+def _fuzzy_alias(word: str, bare: dict[str, dict[str, str]]) -> str | None:
+    """A misspelt place name: close to an alias, followed by a known ending. Only names that
+    start with the same letter are tried: typos rarely hit the first one."""
     if len(word) < 5:
         return None
-    for alias, region in bare.items():
+    for alias, region in bare.get(word[0], {}).items():
         head, tail = word[: len(alias)], word[len(alias) :]
         if tail in _ENDINGS and len(alias) >= 5 and fuzz.ratio(head, alias) >= 80:
             return region
