@@ -31,6 +31,18 @@ _ENDINGS = (
 HEAD_WEIGHT = 0.7  # what a section is about counts more than the words of its text
 TOPIC_WEIGHT = 0.5  # the classifier's share of the final score; retrieval has the rest
 _DATIVE = ("ga", "ge", "ka", "ke", "a", "e")
+# Word forms that look like place names but are common words: "оралу" (to return).
+_NOT_PLACES = frozenset({"oralu", "oralyp", "oraldy", "oralgan", "oralsa"})
+# Question words and particles that say nothing about the topic (normalised spelling);
+# "қандай" in particular would otherwise look like "қандас".
+_FILLER = frozenset({
+    "kandai", "kalai", "ne", "neshe", "ma", "me", "ba", "be", "pa", "pe", "bar", "jok",
+    "turaly", "aitip", "ber",  # kk
+    "kak", "kakoi", "kakaya", "kakoe", "kakie", "kakovo", "chto", "eto", "li", "v", "vo", "na",
+    "o", "ob", "po", "u", "s", "i", "a",  # ru
+    "what", "how", "is", "are", "the", "an", "in", "of", "for", "to", "do", "does", "there",
+    "it", "like", "tell", "about",  # en
+})  # fmt: skip
 SHARPNESS = 20.0  # how peaked the topic probabilities are around the closest centroid
 OTHER_SCOPE = 0.8  # a region named → programme sections count less, and the other way round
 
@@ -113,6 +125,8 @@ class Index:
             if i + size <= len(words) and (r := self._phrases.get(" ".join(words[i : i + size]))):
                 return r, size
         word = words[i]
+        if word in _NOT_PLACES:
+            return None, 1
         if word == "karaganda" and i and words[i - 1].endswith(_DATIVE):
             return None, 1  # "Алматыға қарағанда" is "compared with Almaty", not a place
         return self._aliases.get(word) or _fuzzy_alias(word, self._bare), 1
@@ -121,7 +135,10 @@ class Index:
         if not self.rows:
             return []
         region, topic_words = self.region_of(query)
-        words = topic_words or normalise(query)
+        words = " ".join(w for w in topic_words.split() if w not in _FILLER)
+        if region and not words:  # just a place name: "Павлодар туралы", "Атырау облысы қандай"
+            return [self._result(f"{region}/overview", 1.0, lang)]
+        words = words or normalise(query)
         vec = self.vectorizer.transform([words])
         scores = HEAD_WEIGHT * (self.heads @ vec.T).toarray().ravel()
         scores += (1 - HEAD_WEIGHT) * (self.bodies @ vec.T).toarray().ravel()
