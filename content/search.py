@@ -35,7 +35,7 @@ _DATIVE = ("ga", "ge", "ka", "ke", "a", "e")
 _NOT_PLACES = frozenset({"oralu", "oralyp", "oraldy", "oralgan", "oralsa"})
 # Question words and particles that say nothing about the topic (normalised spelling);
 # "қандай" in particular would otherwise look like "қандас".
-_FILLER = frozenset({
+_FILLER_WORDS = frozenset({
     "kandai", "kalai", "ne", "neshe", "ma", "me", "ba", "be", "pa", "pe", "bar", "jok",
     "turaly", "aitip", "ber",  # kk
     "kak", "kakoi", "kakaya", "kakoe", "kakie", "kakovo", "chto", "eto", "li", "v", "vo", "na",
@@ -43,8 +43,18 @@ _FILLER = frozenset({
     "what", "how", "is", "are", "the", "an", "in", "of", "for", "to", "do", "does", "there",
     "it", "like", "tell", "about",  # en
 })  # fmt: skip
+# "Tell me about Pavlodar": with a place named, these words ask for its overview.
+_ABOUT_WORDS = frozenset({
+    "туралы", "айтып", "бер", "беріңіз", "беріңізші", "ақпарат", "мағлұмат", "магумат", "жалпы",
+    "облыс", "облысы", "өңір", "өңірі", "қала", "қаласы",  # kk
+    "расскажите", "расскажи", "информация", "информацию", "инфо", "общая", "общее", "сведения",
+    "область", "области", "регион", "город",  # ru
+    "general", "information", "info", "overview", "tell", "about", "region", "city", "like",
+})  # fmt: skip
+_FILLER = frozenset(normalise(w) for w in _FILLER_WORDS)
+_ABOUT = frozenset(normalise(w) for w in _ABOUT_WORDS)
 SHARPNESS = 20.0  # how peaked the topic probabilities are around the closest centroid
-OTHER_SCOPE = 0.8  # a region named → programme sections count less, and the other way round
+OTHER_SCOPE = 0.6  # a region named → programme sections count less, and the other way round
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,8 @@ class Index:
             return None, 1
         if word == "karaganda" and i and words[i - 1].endswith(_DATIVE):
             return None, 1  # "Алматыға қарағанда" is "compared with Almaty", not a place
+        if word == "semei" and i and _counts_families(words[i - 1]):
+            return None, 1  # "сколько семей", "для многодетных семей": families, not Semey
         return self._aliases.get(word) or _fuzzy_alias(word, self._bare), 1
 
     def search(self, query: str, lang: str = "kk", k: int = 3) -> list[Result]:
@@ -136,7 +148,8 @@ class Index:
             return []
         region, topic_words = self.region_of(query)
         words = " ".join(w for w in topic_words.split() if w not in _FILLER)
-        if region and not words:  # just a place name: "Павлодар туралы", "Атырау облысы қандай"
+        if region and all(w in _ABOUT for w in words.split()):
+            # just a place name: "Павлодар туралы", "Атырау облысы қандай", "о Костанае"
             return [self._result(f"{region}/overview", 1.0, lang)]
         words = words or normalise(query)
         vec = self.vectorizer.transform([words])
@@ -168,6 +181,14 @@ class Index:
         entry = self.lib.entry(key, lang) or self.lib.entry(key, "kk")
         title = entry.title if entry else self.lib.topics["region"][topic].label[lang]
         return Result(key=key, topic=topic, region=region, title=title, score=round(score, 4))
+
+
+def _counts_families(previous: str) -> bool:
+    return (
+        previous.isdigit()
+        or previous in {"skolko", "neskolko", "mnogo", "malo", "dlya", "iz", "ot", "ryad"}
+        or previous.endswith(("yh", "ih", "ov", "ev"))  # многодетных, молодых, членов
+    )
 
 
 def _plain(text: str) -> str:

@@ -166,3 +166,17 @@ def test_search_command_json_contract(tmp_path: Path) -> None:
     assert set(first) == {"id", "topic", "region", "title", "score"}
     assert (first["topic"], first["region"]) == ("housing", "pavlodar")
     assert lines[1]["results"][0]["region"] is None and len(lines[1]["results"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("said", "lang"), [("Сәлем!", "kk"), ("здравствуйте", "ru"), ("рахмет", "kk")]
+)
+async def test_greetings_and_thanks_are_not_questions(
+    runtime: Runtime, said: str, lang: str
+) -> None:
+    chat = Chat(runtime)
+    await chat.term.begin(lang=lang)
+    printed = await chat.say(said)
+    assert not printed.startswith(Translator(lang).gettext(NOT_FOUND))
+    async with runtime.db.sessions() as s:
+        assert list(await s.scalars(select(UnansweredQuestion))) == []

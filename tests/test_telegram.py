@@ -215,3 +215,20 @@ async def test_webhook_refuses_forgeries_and_junk(webhook, fake, secret, body, s
     async with webhook.app.state.runtime.db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Message)) == 0
         assert await s.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_climate_chart_is_sent_as_a_photo_then_html_text(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.push_update(fake.make_message(USER, "/start"))
+    await fake.wait_for_messages(USER, count=1)
+    fake.push_update(fake.make_callback(USER, "lang:ru"))
+    await fake.wait_for_messages(USER, count=2)
+    fake.push_update(fake.make_message(USER, "какая зима в Павлодаре"))
+    messages = await fake.wait_for_messages(USER, count=4, max_wait=15)
+    photo, text = messages[2], messages[3]
+    assert photo.get("photo") and "Казгидромет" in photo.get("caption", "")
+    [call] = fake.calls("sendPhoto")
+    assert call["photo"].data[:8] == b"\x89PNG\r\n\x1a\n"
+    sent = fake.calls("sendMessage")[-1]
+    assert sent["parse_mode"] == "HTML"
+    assert text["entities"][0]["type"] == "bold", "the title is bold"
+    assert "tm:pavlodar:climate" in callback_datas(text)

@@ -152,3 +152,17 @@ async def test_healthz_reports_a_dead_database(tmp_path: Path) -> None:
         db_file.rmdir()
         (tmp_path / "moved.db").rename(db_file)
         assert (await c.get("/healthz")).status_code == 200, "recovers by itself"
+
+
+async def test_climate_answer_shows_the_chart_and_formatted_text(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        await c.post("/api/chat/messages", json={"text": "/start"})
+        await c.post("/api/chat/messages", json={"action": "lang:kk"})
+        await c.post("/api/chat/messages", json={"action": "t:pavlodar:climate"})
+        messages = (await history(c))["messages"]
+        image, text = messages[-2], messages[-1]
+        assert image["image"]["url"].startswith("/media/climate-pavlodar-kk-")
+        png = await c.get(image["image"]["url"])
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        assert text["html"] is True and text["text"].startswith("<b>")
+        assert "<script" not in text["text"]
