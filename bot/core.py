@@ -132,14 +132,13 @@ class Core:
         if inc.kind != "text" or not inc.text or inc.command:
             return
         typed = inc.text.strip().casefold()
-        for i, button in enumerate(buttons, start=1):
-            if typed == str(i) or typed == button["label"].casefold():
-                inc.kind, inc.action, inc.pressed_label = (
-                    "action",
-                    button["action"],
-                    button["label"],
-                )
-                return
+        exact = [b for i, b in enumerate(buttons, 1) if typed in (str(i), b["label"].casefold())]
+        # Part of a label ("салыстыру" for "Басқа өңірмен салыстыру") when only one has it.
+        partial = [b for b in buttons if len(typed) >= 4 and typed in b["label"].casefold()]
+        chosen = exact[:1] or (partial if len(partial) == 1 else [])
+        if chosen:
+            inc.kind, inc.action = "action", chosen[0]["action"]
+            inc.pressed_label = chosen[0]["label"]
 
     def _record(self, s: AsyncSession, ctx: Context) -> None:
         inc, contact = ctx.incoming, ctx.contact

@@ -4,6 +4,7 @@ region.yaml and labelled exactly as what they are (records are not averages)."""
 from __future__ import annotations
 
 import hashlib
+import textwrap
 import json
 from pathlib import Path
 
@@ -44,21 +45,25 @@ def chart(region: Region, source: Source, lang: str, folder: Path) -> Path:
         return path
     folder.mkdir(parents=True, exist_ok=True)
     tr = Translator(lang)
-    months = [get_month_names("abbreviated", locale=_LOCALE[lang])[m] for m in range(1, 13)]
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=110)
+    months = [
+        get_month_names("abbreviated", context="stand-alone", locale=_LOCALE[lang])[m]
+        for m in range(1, 13)
+    ]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
     x = range(12)
     for values, label, colour in ((c.max, HIGH, "#d9480f"), (c.min, LOW, "#1864ab")):
         ys = [v if v is not None else float("nan") for v in values]
         ax.plot(x, ys, marker="o", color=colour, label=tr.gettext(label), linewidth=2)
     ax.axhline(0, color="#868e96", linewidth=0.8)
-    ax.set_xticks(list(x), months, fontsize=8)
+    ax.set_xticks(list(x), months, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     title = TITLE_RECORDS if c.kind == "records" else TITLE_MEANS
     ax.set_title(
-        tr.gettext(title, station=c.station[lang]),
-        fontsize=10,
+        textwrap.fill(tr.gettext(title, station=c.station[lang]), 52),
+        fontsize=11,
     )
-    ax.legend(fontsize=8, loc="lower center")
+    ax.legend(fontsize=10, loc="lower center")
+    ax.tick_params(axis="y", labelsize=10)
     fig.text(
         0.01,
         0.01,
@@ -67,7 +72,7 @@ def chart(region: Region, source: Source, lang: str, folder: Path) -> Path:
             publisher=source.publisher[lang],
             date=".".join(reversed(source.date.split("-"))),
         ),
-        fontsize=7,
+        fontsize=9,
         color="#495057",
     )
     fig.tight_layout(rect=(0, 0.04, 1, 1))

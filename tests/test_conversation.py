@@ -218,3 +218,10 @@ async def test_a_crashing_handler_gets_an_apology_not_silence(
     )
     printed = await chat.say("/menu")  # and the person can go on
     assert EN.gettext(MENU_Q) in printed
+
+
+async def test_part_of_a_label_presses_the_one_button_that_has_it(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.term.begin(lang="ru")
+    printed = await chat.say("помощ")  # "Помощь", cut short on a phone keyboard
+    assert printed.startswith(RU.gettext(HELP_TEXT))

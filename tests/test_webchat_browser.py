@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, 
 from sqlalchemy import create_engine, text
 
 from bot.i18n import Translator
+from content.package import get_package
 from handlers import routers
 from handlers.menu import ABOUT_TEXT, HELP_TEXT, MENU_QUESTION, menu_items
 from handlers.search import NOT_FOUND
@@ -339,3 +340,33 @@ def test_desktop_layout(new_page: Callable[..., Page]) -> None:
     log = page.locator("#log").bounding_box()
     assert log is not None and log["width"] < 1280  # the column is centred, not full width
     screenshot(page, "webchat-desktop.png")
+
+
+def test_region_climate_with_chart_more_and_a_typed_question(new_page: Callable[..., Page]) -> None:
+    lib = get_package().lib
+    page = new_page(locale="ru-RU", **PHONE)
+    wait_for_greeting(page, "ru")
+    press(page, "Русский", tap=True)
+    press(page, _("ru", "Regions: what life is like"), tap=True)
+    press(page, lib.regions["pavlodar"].name["ru"], tap=True)
+    expect(last_bot(page).locator(".bubble b").first).to_have_text(
+        lib.entry("pavlodar/overview", "ru").title
+    )
+    press(page, lib.topics["region"]["climate"].label["ru"], tap=True)
+    chart = page.locator("#log .msg.bot .bubble.picture img").last
+    expect(chart).to_be_visible()
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 300")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(last_bot(page).locator(".bubble b").first).to_have_text(
+        lib.entry("pavlodar/climate", "ru").title
+    )
+    if os.environ.get("QONYS_SCREENSHOTS") == "1":
+        chart.evaluate("img => img.closest('.msg').scrollIntoView({block: 'start'})")
+    screenshot(page, "webchat-climate.png")
+    press(page, _("ru", "More"), tap=True)
+    expect(last_bot(page).locator(".buttons button", has_text=_("ru", "More"))).to_have_count(0)
+    type_and_enter(page, "сколько дают подъемных")
+    answer = page.locator("#log .msg.bot .bubble").filter(
+        has=page.locator("b", has_text=lib.entry("programme/subsidies", "ru").title)
+    )
+    expect(answer).to_contain_text("₸")

@@ -55,7 +55,12 @@
       const b = el.querySelector(".bubble");
       b.textContent = "";
       b.classList.add("picture");
-      b.appendChild(img);
+      const link = document.createElement("a");  // a tap opens the picture full size
+      link.href = m.image.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.appendChild(img);
+      b.appendChild(link);
       if (m.image.alt) {
         const cap = document.createElement("div");
         cap.className = "caption";
