@@ -4,8 +4,8 @@ region.yaml and labelled exactly as what they are (records are not averages)."""
 from __future__ import annotations
 
 import hashlib
-import textwrap
 import json
+import textwrap
 from pathlib import Path
 
 import matplotlib
