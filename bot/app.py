@@ -18,6 +18,7 @@ from bot.channels import webchat
 from bot.channels.webchat.hub import Hub
 from bot.runtime import Runtime
 from bot.settings import Settings, get_settings
+from content.package import get_package
 
 log = logging.getLogger(__name__)
 STATIC = Path(webchat.__file__).resolve().parent / "static"
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.migrate()
+        # Load the package and build the search index before the first question, not during it.
+        await asyncio.to_thread(get_package)
         runtime.add_sender(webchat.WebDeliverer(hub)).start()
         if telegram:
             runtime.add_sender(
