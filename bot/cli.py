@@ -136,3 +136,19 @@ def search(lang: str, k: int, as_json: bool, text: str | None) -> None:
             click.echo(query)
             for r in results:
                 click.echo(f"  {r.score:.3f}  {r.key:32}  {r.title}")
+
+
+@main.command()
+@click.option("--days", type=int, default=30, show_default=True, help="How far back to look.")
+@click.option("--db", default=None, help="Database URL (default: DATABASE_URL).")
+def unanswered(days: int, db: str | None) -> None:
+    """Questions the package did not answer, newest first, for the content team (CSV)."""
+    import csv
+
+    from storage.reports import unanswered_questions
+
+    rows = asyncio.run(unanswered_questions(_settings(db).database_url, days))
+    out = csv.writer(sys.stdout)
+    out.writerow(["asked_at", "lang", "question", "closest_section", "score"])
+    for row in rows:
+        out.writerow(row)

@@ -52,3 +52,13 @@ def test_run_refuses_workers_on_sqlite(tmp_path: Path) -> None:
     run = qonys("run", "--workers", "2", tmp=tmp_path)
     assert run.returncode != 0
     assert "PostgreSQL" in run.stderr
+
+
+def test_unanswered_questions_report(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'chat.db'}"
+    qonys("chat", "--db", db, "--lang", "ru", stdin="zzzz qqqq xxxx\n", tmp=tmp_path)
+    run = qonys("unanswered", "--db", db, tmp=tmp_path)
+    assert run.returncode == 0, run.stderr
+    header, row = run.stdout.splitlines()
+    assert header == "asked_at,lang,question,closest_section,score"
+    assert ",ru,zzzz qqqq xxxx," in row
