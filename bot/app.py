@@ -49,7 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ).start()
             await telegram.start()
         chores = asyncio.create_task(
-            housekeeping.run_forever(runtime.db, settings.keep_update_ids_days)
+            housekeeping.run_forever(
+                runtime.db, settings.keep_update_ids_days, settings.retention_months
+            )
         )
         log.info("Qonys is up: web chat on /, Telegram %s", settings.telegram_mode or "off")
         yield

@@ -89,7 +89,7 @@ class Core:
                 else:
                     await self.dispatcher.dispatch(ctx)
                 self._record(s, ctx)
-                return contact.id
+                return ctx.contact.id  # erasure replaces the contact with a blank one
         except IntegrityError as exc:
             if inc.update_id and "processed_updates" in str(exc):
                 raise _Duplicate from exc  # another worker took the same update first
@@ -132,7 +132,13 @@ class Core:
         if inc.kind != "text" or not inc.text or inc.command:
             return
         typed = inc.text.strip().casefold()
-        exact = [b for i, b in enumerate(buttons, 1) if typed in (str(i), b["label"].casefold())]
+        # When a number itself is the answer (how many children?), digits are not button numbers.
+        numbers = not (contact.step_data or {}).get("typed")
+        exact = [
+            b
+            for i, b in enumerate(buttons, 1)
+            if typed == b["label"].casefold() or (numbers and typed == str(i))
+        ]
         # Part of a label ("салыстыру" for "Басқа өңірмен салыстыру") when only one has it.
         partial = [b for b in buttons if len(typed) >= 4 and typed in b["label"].casefold()]
         chosen = exact[:1] or (partial if len(partial) == 1 else [])

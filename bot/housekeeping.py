@@ -1,5 +1,6 @@
 """Periodic clean-up in the embedded mode: forget platform update ids once no platform can
-re-deliver them (Telegram gives up within a day; the default keeps a week)."""
+re-deliver them (Telegram gives up within a day; the default keeps a week), and erase people
+who have been silent longer than the retention period (RETENTION_MONTHS, default 24)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
+from storage import privacy
 from storage.db import Database
 from storage.models import ProcessedUpdate, utcnow
 
@@ -22,11 +24,20 @@ async def forget_old_update_ids(db: Database, keep_days: int) -> int:
     return result.rowcount or 0
 
 
-async def run_forever(db: Database, keep_days: int, every_seconds: float = 3600) -> None:
+async def erase_inactive(db: Database, retention_months: int) -> int:
+    async with db.transaction() as s:
+        return await privacy.purge_inactive(s, retention_months)
+
+
+async def run_forever(
+    db: Database, keep_days: int, retention_months: int, every_seconds: float = 3600
+) -> None:
     while True:
         try:
             if n := await forget_old_update_ids(db, keep_days):
                 log.info("forgot %s old update ids", n)
+            if n := await erase_inactive(db, retention_months):
+                log.info("erased %s people silent for %s months", n, retention_months)
         except Exception:  # the next round will try again
             log.exception("housekeeping failed")
         await asyncio.sleep(every_seconds)

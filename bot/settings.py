@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(60, ge=5)
     max_message_chars: int = Field(2000, ge=100)
     keep_update_ids_days: int = Field(7, ge=1)
+    retention_months: int = Field(24, ge=1)
 
     @field_validator("database_url")
     @classmethod

@@ -28,9 +28,13 @@ class Button:
 
     label: str
     action: str
+    request: str | None = None  # "phone": the channel's own "share my number" button, if any
 
     def to_dict(self) -> dict[str, str]:
-        return {"label": self.label, "action": self.action}
+        data = {"label": self.label, "action": self.action}
+        if self.request:
+            data["request"] = self.request
+        return data
 
 
 @dataclass(frozen=True, slots=True)

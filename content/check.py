@@ -23,8 +23,10 @@ FORBIDDEN = [
 
 
 def run(today: date | None = None) -> list[Problem]:
+    from content import questionnaire
+
     lib, problems = load()
-    return problems + check(lib, today or date.today())
+    return problems + check(lib, today or date.today()) + questionnaire.load()[1]
 
 
 def check(lib: Library, today: date) -> list[Problem]:

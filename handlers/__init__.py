@@ -6,13 +6,26 @@ from bot.dispatcher import Dispatcher, Router
 
 
 def routers() -> list[Router]:
-    from handlers import fallback, language, menu, package, search, start
+    from handlers import (
+        assessment,
+        fallback,
+        language,
+        menu,
+        package,
+        profile,
+        questionnaire,
+        search,
+        start,
+    )
 
     return [
         start.router,
         language.router,
         menu.router,
         package.router,
+        profile.router,
+        assessment.router,
+        questionnaire.router,
         search.router,
         fallback.router,
     ]

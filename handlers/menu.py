@@ -55,7 +55,11 @@ def menu_items() -> list[MenuItem]:
 
 
 def menu_buttons(ctx: Context) -> list[Button]:
-    return [Button(ctx._(i.label), i.action) for i in menu_items()]
+    """The sections that matter most for this person first (from their profile), then all."""
+    from handlers.assessment import recommended_buttons
+
+    items = [Button(ctx._(i.label), i.action) for i in menu_items()]
+    return recommended_buttons(ctx) + items
 
 
 def back_to_menu(ctx: Context) -> list[Button]:

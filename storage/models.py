@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -81,6 +82,8 @@ class Contact(Base):
     step_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The buttons of the last message sent, so "2" or a typed label presses one.
     last_buttons: Mapped[list[Any]] = mapped_column(default=list)
+    # Section keys the profile and assessment point to, most important first (menu shortcuts).
+    recommended: Mapped[list[Any]] = mapped_column(default=list, server_default=sql_text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -142,3 +145,77 @@ class UnansweredQuestion(Base):
     best_key: Mapped[str | None] = mapped_column(String(80))
     best_score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Consent(Base):
+    """Each time a person agrees or withdraws: the consent text version, when, on which channel.
+    The latest row of a kind is in force."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_contact", "contact_id", "kind", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # "profile" now; campaign topics later
+    version: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Profile(Base):
+    """What a person told about themselves, with consent. Columns used for segments; the rest
+    of the questionnaire's answers in `extra`."""
+
+    __tablename__ = "profiles"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    programme: Mapped[str | None] = mapped_column(String(20))
+    origin_region: Mapped[str | None] = mapped_column(String(32))
+    origin_country: Mapped[str | None] = mapped_column(String(32))
+    destination: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str | None] = mapped_column(String(10))
+    settlement_before: Mapped[str | None] = mapped_column(String(10))
+    settlement_after: Mapped[str | None] = mapped_column(String(10))
+    adults: Mapped[int | None] = mapped_column(Integer)
+    children: Mapped[int | None] = mapped_column(Integer)
+    children_ages: Mapped[list[Any]] = mapped_column(default=list)
+    gender: Mapped[str | None] = mapped_column(String(10))
+    age_band: Mapped[str | None] = mapped_column(String(10))
+    education: Mapped[str | None] = mapped_column(String(20))
+    profession: Mapped[str | None] = mapped_column(String(100))
+    languages: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answered: Mapped[list[Any]] = mapped_column(default=list)  # question ids answered or skipped
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssessmentAnswer(Base):
+    """One answer of the needs assessment; the set of rows is where the person left off."""
+
+    __tablename__ = "assessment_answers"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    question: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area: Mapped[str] = mapped_column(String(20))
+    answer: Mapped[str | None] = mapped_column(String(32))  # None: skipped
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssessmentResult(Base):
+    """A finished assessment: its needs flags, and whether the person sent it to a caseworker."""
+
+    __tablename__ = "assessment_results"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

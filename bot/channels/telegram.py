@@ -32,6 +32,8 @@ from aiogram.types import (
     FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
     Update,
 )
 from aiogram.types import Message as TgMessage
@@ -87,6 +89,9 @@ def incoming_from_message(message: TgMessage, update_id: int) -> Incoming:
     )
     if message.location:
         inc.location = (message.location.latitude, message.location.longitude)
+    if message.contact:
+        own = bool(user and message.contact.user_id == user.id)  # shared their own number
+        inc.attachments = [{"phone": message.contact.phone_number, "verified": own}]
     return inc
 
 
@@ -102,10 +107,18 @@ def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
     )
 
 
-def keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | None:
-    """Rows of up to three buttons whose labels fit a phone screen side by side."""
+def keyboard(buttons: list[dict[str, str]]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """Rows of up to three buttons whose labels fit a phone screen side by side. A "share my
+    phone" button only exists on the reply keyboard, so such a message gets one: its other
+    buttons send their label as text, which the core maps back to the action."""
     if not buttons:
         return None
+    if any(b.get("request") == "phone" for b in buttons):
+        rows = [
+            [KeyboardButton(text=b["label"], request_contact=b.get("request") == "phone")]
+            for b in buttons
+        ]
+        return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
     rows: list[list[InlineKeyboardButton]] = [[]]
     width = 0
     for b in buttons:

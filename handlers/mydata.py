@@ -1,0 +1,69 @@
+"""/mydata: everything stored about a person, as readable messages in their language."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from content.questionnaire import get_questionnaires
+from handlers import questionnaire as qn
+from handlers.profile import short_text, shown
+from storage import privacy
+
+
+def _when(dt) -> str:  # type: ignore[no-untyped-def]
+    return dt.strftime("%d.%m.%Y %H:%M") if dt else "—"
+
+
+async def describe(ctx: Context) -> list[str]:
+    data = await privacy.export(ctx.session, ctx.contact)
+    c, q = data["contact"], get_questionnaires()
+    parts = [
+        "\n".join(
+            [
+                ctx._("What I store about you"),
+                ctx._(
+                    "Channel: {channel}, your id there: {id}", channel=c.channel, id=c.external_id
+                ),
+                ctx._("Name: {name}", name=c.display_name or "—"),
+                ctx._("Language: {lang}", lang=c.locale or "—"),
+                ctx._("Came from: {source}", source=c.source or "—"),
+                ctx._("First message: {at}", at=_when(c.created_at)),
+                ctx._("Last message: {at}", at=_when(c.last_seen_at)),
+            ]
+        )
+    ]
+    consents = [
+        ctx._("Consent {state}, version {v}, {at}, {channel}", state="✓" if x.granted else "✗",
+              v=x.version, at=_when(x.created_at), channel=x.channel)
+        for x in data["consents"]
+    ]  # fmt: skip
+    parts.append("\n".join([ctx._("Consents:"), *(consents or ["—"])]))
+    if data["profile"] is not None:
+        values = qn.profile_values(data["profile"])
+        lines = [ctx._("Profile:")]
+        for question in q.profile:
+            value = values.get(question.field or question.id)
+            text = short_text(question.text.model_dump()[ctx.locale])
+            lines.append(f"• {text}: {shown(ctx, question, value)}")
+        parts.append("\n".join(lines))
+    if data["answers"]:
+        lines = [ctx._("Needs assessment answers:")]
+        given = {row.question: row.answer for row in data["answers"]}
+        for question in q.assessment:  # in the order they are asked
+            if question.id in given:
+                label = dict(qn.options(ctx, question)).get(given[question.id] or "", "—")
+                lines.append(f"• {question.text.model_dump()[ctx.locale]} — {label}")
+        parts.append("\n".join(lines))
+    if data["result"] is not None:
+        shared = _when(data["result"].shared_at) if data["result"].shared_at else "—"
+        parts.append(ctx._("Assessment finished {at}; sent to a caseworker: {shared}",
+                           at=_when(data["result"].completed_at), shared=shared))  # fmt: skip
+    transcript = [ctx._("Our conversation ({n} messages):", n=len(data["messages"]))]
+    for m in data["messages"]:
+        who = ctx._("you") if m.direction == "in" else "Qonys"
+        transcript.append(f"{_when(m.created_at)} {who}: {(m.text or f'[{m.kind}]')[:500]}")
+    parts.append("\n".join(transcript))
+    if data["unanswered"]:
+        lines = [ctx._("Questions I could not answer, kept for the content team:")]
+        lines += [f"• {u.text}" for u in data["unanswered"]]
+        parts.append("\n".join(lines))
+    return parts

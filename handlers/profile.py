@@ -1,0 +1,226 @@
+"""Consent, the profile, and the person's control of their data: /profile, /mydata, /forget.
+
+Nothing personal is asked before consent. Without it every public section still works.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.dispatcher import Router
+from bot.i18n import N_
+from bot.types import Button
+from content.questionnaire import get_questionnaires
+from handlers import questionnaire as qn
+from handlers.menu import back_to_menu, menu_item, show_menu
+from storage import privacy
+from storage.models import Consent
+
+router = Router("profile")
+KIND = "profile"
+
+menu_item(N_("My profile and data"), "profile", 40)
+
+AGREE, NOT_NOW = N_("I agree"), N_("Not now")
+START_ASSESSMENT = N_("Needs assessment")
+CHANGE = N_("Change: {item}")
+MY_DATA, FORGET, WITHDRAW = N_("My data"), N_("Delete everything"), N_("Withdraw consent")
+YES_DELETE, NO_KEEP = N_("Yes, delete"), N_("No, keep")
+EMPTY = N_("not given")
+
+
+async def consent_in_force(ctx: Context) -> bool:
+    latest = await ctx.session.scalar(
+        select(Consent)
+        .where(Consent.contact_id == ctx.contact.id, Consent.kind == KIND)
+        .order_by(Consent.id.desc())
+        .limit(1)
+    )
+    version = get_questionnaires().consent_version
+    return bool(latest and latest.granted and latest.version == version)
+
+
+def ask_consent(ctx: Context, then: str) -> None:
+    q = get_questionnaires()
+    ctx.reply(
+        q.consent_text[ctx.locale],
+        [Button(ctx._(AGREE), f"cs:yes:{then}"), Button(ctx._(NOT_NOW), "cs:no")],
+    )
+
+
+@router.command("profile")
+@router.action("profile")
+async def on_profile(ctx: Context) -> None:
+    if not await consent_in_force(ctx):
+        ask_consent(ctx, "profile")
+        return
+    profile = await qn.profile_of(ctx)
+    if not profile.answered:
+        await qn.ask_next(ctx, "p")
+        return
+    await show_profile(ctx)
+
+
+@router.action("cs")
+async def on_consent(ctx: Context) -> None:
+    answer, _, then = ctx.args.partition(":")
+    if answer == "no":
+        ctx.reply(
+            ctx._(
+                "All right: I store nothing about you. You can still ask me anything about "
+                "the programme and the regions."
+            ),
+            back_to_menu(ctx),
+        )
+        return
+    if answer == "withdraw":
+        await on_consent_withdraw(ctx)
+        return
+    if answer != "yes":
+        await ctx_outdated(ctx)
+        return
+    record_consent(ctx, granted=True)
+    ctx.reply(ctx._("Thank you. You can skip any question."))
+    if then == "assessment":
+        from handlers.assessment import start_assessment
+
+        await start_assessment(ctx)
+    else:
+        await qn.ask_next(ctx, "p")
+
+
+def record_consent(ctx: Context, granted: bool) -> None:
+    ctx.session.add(
+        Consent(
+            contact_id=ctx.contact.id,
+            kind=KIND,
+            version=get_questionnaires().consent_version,
+            granted=granted,
+            channel=ctx.contact.channel,
+        )
+    )
+
+
+async def ctx_outdated(ctx: Context) -> None:
+    from handlers.menu import outdated_button
+
+    await outdated_button(ctx)
+
+
+async def profile_finished(ctx: Context) -> None:
+    from handlers.assessment import update_recommendations
+
+    await update_recommendations(ctx)
+    ctx.reply(
+        ctx._(
+            "Thank you, your profile is saved. A short needs assessment (about 15 questions, "
+            "under 5 minutes) will show what matters most for your move."
+        ),
+        [Button(ctx._(START_ASSESSMENT), "as:start"), Button(ctx._("Later"), "menu")],
+    )
+
+
+qn.on_finished["p"] = profile_finished
+
+
+async def show_profile(ctx: Context) -> None:
+    """What is stored, each answer with a button to change it."""
+    q = get_questionnaires()
+    profile = await qn.profile_of(ctx)
+    values = qn.profile_values(profile)
+    lines, buttons = [ctx._("Your profile:")], []
+    for question in q.profile:
+        value = values.get(question.field or question.id)
+        lines.append(
+            f"• {short_text(question.text.model_dump()[ctx.locale])}: {shown(ctx, question, value)}"
+        )
+        buttons.append(Button(ctx._(CHANGE, item=str(len(buttons) + 1)), f"pe:{question.id}"))
+    if profile.phone and profile.phone_verified:
+        lines.append(ctx._("(your phone number was confirmed by Telegram)"))
+    buttons += [
+        Button(ctx._(START_ASSESSMENT), "as:start"),
+        Button(ctx._(MY_DATA), "mydata"),
+        Button(ctx._(WITHDRAW), "cs:withdraw"),
+        Button(ctx._(FORGET), "forget"),
+        Button(ctx._("Menu"), "menu"),
+    ]
+    numbered = [lines[0], *[f"{i}. {line[2:]}" for i, line in enumerate(lines[1:], 1)]]
+    ctx.reply("\n".join(numbered), buttons)
+
+
+def short_text(text: str, limit: int = 60) -> str:
+    """The question as a label: up to its question mark, cut at a word if still long."""
+    text = text.split("?")[0].split("(")[0].strip()
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def shown(ctx: Context, question, value) -> str:  # type: ignore[no-untyped-def]
+    if value in (None, "", []):
+        return ctx._(EMPTY)
+    if question.kind == "choice":
+        return dict(qn.options(ctx, question)).get(str(value), str(value))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@router.action("pe")
+async def on_edit(ctx: Context) -> None:
+    question = get_questionnaires().question("profile", ctx.args)
+    if question is None or not await consent_in_force(ctx):
+        await ctx_outdated(ctx)
+        return
+    await qn.ask(ctx, "p", question)
+    ctx.contact.step_data = {**(ctx.contact.step_data or {}), "edit": True}
+
+
+@router.command("mydata")
+@router.action("mydata")
+async def on_mydata(ctx: Context) -> None:
+    from handlers.mydata import describe
+
+    for part in await describe(ctx):
+        ctx.reply(part)
+    ctx.reply(ctx._("That is everything I store about you."), back_to_menu(ctx))
+
+
+@router.command("forget")
+@router.action("forget")
+async def on_forget(ctx: Context) -> None:
+    ctx.reply(
+        ctx._(
+            "Delete everything I store about you: your profile, your assessment, your "
+            "consents and our whole conversation? This cannot be undone."
+        ),
+        [Button(ctx._(YES_DELETE), "fg:yes"), Button(ctx._(NO_KEEP), "menu")],
+    )
+
+
+@router.action("fg")
+async def on_forget_confirmed(ctx: Context) -> None:
+    if ctx.args != "yes":
+        await ctx_outdated(ctx)
+        return
+    ctx.contact = await privacy.erase(ctx.session, ctx.contact)
+    ctx.reply(
+        ctx._(
+            "Done. I deleted your profile, your assessment, your consents, the questions you "
+            "asked and our conversation. You can go on using me as a new person."
+        )
+    )
+    show_menu(ctx)
+
+
+async def on_consent_withdraw(ctx: Context) -> None:
+    await privacy.withdraw(ctx.session, ctx.contact)
+    record_consent(ctx, granted=False)
+    ctx.reply(
+        ctx._(
+            "Consent withdrawn. I deleted your profile and assessment and will send you no "
+            "personal messages. Our conversation stays until you delete it with /forget."
+        ),
+        back_to_menu(ctx),
+    )

@@ -1,0 +1,75 @@
+"""A person's control of their data: what is stored about them, and erasing it.
+
+Erasure deletes the contact row, which cascades to the transcript, consents, profile and
+assessment, and deletes the questions they asked that nothing answered. A blank contact with
+only the channel id and language is created again, so the conversation can go on and the
+confirmation can be delivered; it holds nothing the person told us.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AssessmentAnswer,
+    AssessmentResult,
+    Consent,
+    Contact,
+    Message,
+    Profile,
+    UnansweredQuestion,
+    utcnow,
+)
+
+
+async def erase(s: AsyncSession, contact: Contact) -> Contact:
+    channel, external_id, locale = contact.channel, contact.external_id, contact.locale
+    await s.execute(delete(UnansweredQuestion).where(UnansweredQuestion.contact_id == contact.id))
+    await s.execute(delete(Contact).where(Contact.id == contact.id))  # cascades to the rest
+    s.expunge(contact)
+    blank = Contact(channel=channel, external_id=external_id, locale=locale)
+    blank.step_data, blank.last_buttons, blank.recommended = {}, [], []
+    s.add(blank)
+    await s.flush()
+    return blank
+
+
+async def withdraw(s: AsyncSession, contact: Contact) -> None:
+    """Consent withdrawn: the profile and assessment go; the conversation itself stays until
+    the person asks to forget it or the retention period ends."""
+    for model in (Profile, AssessmentAnswer, AssessmentResult):
+        await s.execute(delete(model).where(model.contact_id == contact.id))
+    contact.recommended = []
+
+
+async def purge_inactive(s: AsyncSession, months: int) -> int:
+    """Retention: people silent for `months` are erased completely."""
+    cutoff = utcnow() - timedelta(days=30 * months)
+    ids = list(await s.scalars(select(Contact.id).where(Contact.last_seen_at < cutoff)))
+    if ids:
+        await s.execute(delete(UnansweredQuestion).where(UnansweredQuestion.contact_id.in_(ids)))
+        await s.execute(delete(Contact).where(Contact.id.in_(ids)))
+    return len(ids)
+
+
+async def export(s: AsyncSession, contact: Contact) -> dict[str, Any]:
+    """Everything stored about a person, for /mydata."""
+    cid = contact.id
+
+    async def rows(model: Any, order: Any = None) -> list[Any]:
+        query = select(model).where(model.contact_id == cid)
+        return list(await s.scalars(query.order_by(order) if order is not None else query))
+
+    return {
+        "contact": contact,
+        "consents": await rows(Consent, Consent.id),
+        "profile": await s.get(Profile, cid),
+        "answers": await rows(AssessmentAnswer),
+        "result": await s.get(AssessmentResult, cid),
+        "messages": await rows(Message, Message.id),
+        "unanswered": await rows(UnansweredQuestion),
+    }
