@@ -21,8 +21,19 @@ CAPS = {
 }
 
 
+# Drivers that log every statement with its parameters, names and phone numbers included.
+# They stay quiet even when someone turns on DEBUG: personal data never goes to the logs.
+PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncpg")
+
+
+def quiet_parameter_loggers() -> None:
+    for name in PARAMETER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 class Runtime:
     def __init__(self, settings: Settings) -> None:
+        quiet_parameter_loggers()
         self.settings = settings
         ensure_sqlite_dir(settings.database_url)
         self.db = Database(settings.database_url)

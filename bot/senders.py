@@ -85,6 +85,8 @@ class Sender:
     async def run(self) -> None:
         await outbox.release_stale(self.db, self.lease)
         while True:
+            # Cleared before looking for work: a notify that arrives while we look is kept.
+            self.wake.clear()
             try:
                 sent = await self.run_once()
             except asyncio.CancelledError:
@@ -96,7 +98,6 @@ class Sender:
                 await self._sleep()
 
     async def _sleep(self) -> None:
-        self.wake.clear()
         try:
             await asyncio.wait_for(self.wake.wait(), self.idle_poll)
         except TimeoutError:

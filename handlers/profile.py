@@ -28,6 +28,14 @@ CHANGE = N_("Change: {item}")
 MY_DATA, FORGET, WITHDRAW = N_("My data"), N_("Delete everything"), N_("Withdraw consent")
 YES_DELETE, NO_KEEP = N_("Yes, delete"), N_("No, keep")
 EMPTY = N_("not given")
+ERASED = N_(
+    "Done. I deleted your profile, your assessment, your consents, the questions you "
+    "asked and our conversation. You can go on using me as a new person."
+)
+CONSENT_WITHDRAWN = N_(
+    "Consent withdrawn. I deleted your profile and assessment and will send you no "
+    "personal messages. Our conversation stays until you delete it with /forget."
+)
 
 
 async def consent_in_force(ctx: Context) -> bool:
@@ -205,22 +213,11 @@ async def on_forget_confirmed(ctx: Context) -> None:
         await ctx_outdated(ctx)
         return
     ctx.contact = await privacy.erase(ctx.session, ctx.contact)
-    ctx.reply(
-        ctx._(
-            "Done. I deleted your profile, your assessment, your consents, the questions you "
-            "asked and our conversation. You can go on using me as a new person."
-        )
-    )
+    ctx.reply(ctx._(ERASED))
     show_menu(ctx)
 
 
 async def on_consent_withdraw(ctx: Context) -> None:
     await privacy.withdraw(ctx.session, ctx.contact)
     record_consent(ctx, granted=False)
-    ctx.reply(
-        ctx._(
-            "Consent withdrawn. I deleted your profile and assessment and will send you no "
-            "personal messages. Our conversation stays until you delete it with /forget."
-        ),
-        back_to_menu(ctx),
-    )
+    ctx.reply(ctx._(CONSENT_WITHDRAWN), back_to_menu(ctx))

@@ -232,3 +232,36 @@ async def test_climate_chart_is_sent_as_a_photo_then_html_text(polling, fake: Fa
     assert sent["parse_mode"] == "HTML"
     assert text["entities"][0]["type"] == "bold", "the title is bold"
     assert "tm:pavlodar:climate" in callback_datas(text)
+
+
+async def test_profile_on_telegram_with_a_verified_phone(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    from content.questionnaire import get_questionnaires
+    from storage.models import Consent, Profile
+
+    q = get_questionnaires()
+    fake.push_update(fake.make_message(USER, "/start"))
+    await fake.wait_for_messages(USER, count=1)
+    fake.push_update(fake.make_callback(USER, "lang:kk"))
+    await fake.wait_for_messages(USER, count=2)
+    fake.push_update(fake.make_message(USER, "/profile"))
+    [*_, consent] = await fake.wait_for_messages(USER, count=3)
+    assert consent["text"] == q.consent_text["kk"]
+    fake.push_update(fake.make_callback(USER, "cs:yes:profile"))
+    sent = await fake.wait_for_messages(USER, count=5)
+    for question in q.profile:  # skip everything up to the phone
+        if question.id == "phone":
+            break
+        if q.profile.index(question) and question.when:
+            continue  # a question whose condition an empty profile does not meet
+        fake.push_update(fake.make_callback(USER, f"qs:p:{question.id}"))
+        sent = await fake.wait_for_messages(USER, count=len(sent) + 1)
+    # a reply keyboard is not echoed in the returned Message (as in the real API): read the call
+    keyboard = fake.calls("sendMessage")[-1]["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["request_contact"] is True, "Telegram's own share-number button"
+    fake.push_update(fake.make_contact(USER, "77012345678", own=True))
+    await fake.wait_for_messages(USER, count=len(sent) + 1)
+    async with polling.state.runtime.db.sessions() as s:
+        profile = await s.scalar(select(Profile))
+        consents = list(await s.scalars(select(Consent)))
+    assert (profile.phone, profile.phone_verified) == ("+77012345678", True)
+    assert [(c.granted, c.channel) for c in consents] == [(True, "telegram")]
