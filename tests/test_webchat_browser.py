@@ -370,3 +370,21 @@ def test_region_climate_with_chart_more_and_a_typed_question(new_page: Callable[
         has=page.locator("b", has_text=lib.entry("programme/subsidies", "ru").title)
     )
     expect(answer).to_contain_text("₸")
+
+
+def test_consent_and_first_profile_questions_in_the_browser(new_page: Callable[..., Page]) -> None:
+    from content.questionnaire import get_questionnaires
+
+    q = get_questionnaires()
+    page = new_page(locale="en-US", **PHONE)
+    wait_for_greeting(page, "en")
+    press(page, "English", tap=True)
+    press(page, _("en", "My profile and data"), tap=True)
+    expect(last_bot(page).locator(".bubble")).to_have_text(q.consent_text["en"])
+    press(page, _("en", "I agree"), tap=True)
+    first = q.profile[0]
+    expect(last_bot(page).locator(".bubble")).to_contain_text(first.text.en)
+    press(page, first.options[0].label.en, tap=True)
+    expect(last_bot(page).locator(".bubble")).to_contain_text("(2/")
+    press(page, _("en", "Later"), tap=True)
+    expect(last_bot(page).locator(".bubble")).to_contain_text(_("en", MENU))
