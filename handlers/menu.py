@@ -23,10 +23,14 @@ MENU_QUESTION = N_("What would you like to do? Choose below.")
 HELP_TEXT = N_(
     "I answer questions about moving under the resettlement programme and about "
     "support for kandases.\n\n"
-    "Press the buttons under my messages, or type the number of a button.\n\n"
+    "Press the buttons under my messages, type the number of a button, or simply write "
+    "your question in your own words.\n\n"
     "Commands:\n"
     "/menu: the main menu\n"
     "/language: change the language\n"
+    "/profile: your profile and needs assessment\n"
+    "/mydata: what I store about you\n"
+    "/forget: delete everything about you\n"
     "/help: this help"
 )
 ABOUT_TEXT = N_(

@@ -56,6 +56,9 @@ COMMANDS = {
     "start": N_("Start again"),
     "menu": N_("Main menu"),
     "language": N_("Change the language"),
+    "profile": N_("Your profile and needs assessment"),
+    "mydata": N_("What I store about you"),
+    "forget": N_("Delete everything about you"),
     "help": N_("What the bot can do"),
 }
 # Which attribute of a Message tells its kind; the first present one wins.
