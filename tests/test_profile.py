@@ -190,13 +190,19 @@ async def test_withdrawing_consent_removes_profile_and_assessment(runtime: Runti
     assert (await chat.say("/profile")).startswith(Q.consent_text["ru"])
 
 
-async def test_mydata_tells_everything_stored(runtime: Runtime) -> None:
+async def whole_journey(runtime: Runtime) -> Chat:
+    """A named person from a fair, in Russian, through consent, profile and assessment."""
     chat = Chat(runtime)
     await chat.incoming(text="/start src_kostanay_fair", display_name=NAME)
     await chat.say("2")
     await chat.say("/profile")
     await complete(chat, await chat.say(RU.gettext(AGREE)), "ru")
     await complete(chat, await chat.say(RU.gettext("Needs assessment")), "ru")
+    return chat
+
+
+async def test_mydata_tells_everything_stored(runtime: Runtime) -> None:
+    chat = await whole_journey(runtime)
     printed = await chat.say("/mydata")
     for expected in (NAME, "src_kostanay_fair", "+77012345678", JOB, Q.consent_version, "/profile"):
         assert expected in printed, expected
@@ -206,12 +212,7 @@ async def test_mydata_tells_everything_stored(runtime: Runtime) -> None:
 
 
 async def test_forget_leaves_no_identifying_row(runtime: Runtime) -> None:
-    chat = Chat(runtime)
-    await chat.incoming(text="/start src_kostanay_fair", display_name=NAME)
-    await chat.say("2")
-    await chat.say("/profile")
-    await complete(chat, await chat.say(RU.gettext(AGREE)), "ru")
-    await complete(chat, await chat.say(RU.gettext("Needs assessment")), "ru")
+    chat = await whole_journey(runtime)
     await chat.say(RU.gettext(SEND))
     await chat.say("меня зовут Айгүл, zzzz qqqq")  # kept as unanswered
     assert await count(runtime, UnansweredQuestion) == 1
