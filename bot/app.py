@@ -28,11 +28,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = Runtime(settings)
     hub = Hub()
-    telegram = None
+    telegram = whatsapp = None
     if settings.telegram_bot_token:
         from bot.channels.telegram import TelegramChannel
 
         telegram = TelegramChannel(settings, runtime.core)
+    if settings.whatsapp_enabled:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        whatsapp = WhatsAppChannel(settings, runtime.core, runtime.db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,12 +52,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 per_chat_burst=settings.telegram_burst_per_chat,
             ).start()
             await telegram.start()
+        if whatsapp:
+            sender = runtime.add_sender(
+                whatsapp,
+                rate=settings.whatsapp_rate,
+                per_chat_rate=settings.whatsapp_rate_per_recipient,
+                per_chat_burst=settings.whatsapp_burst_per_recipient,
+            )
+            whatsapp.on_requeue = sender.notify
+            sender.start()
         chores = asyncio.create_task(
             housekeeping.run_forever(
                 runtime.db, settings.keep_update_ids_days, settings.retention_months
             )
         )
-        log.info("Qonys is up: web chat on /, Telegram %s", settings.telegram_mode or "off")
+        log.info(
+            "Qonys is up: web chat on /, Telegram %s, WhatsApp %s",
+            settings.telegram_mode or "off",
+            "on" if whatsapp else "off",
+        )
         yield
         chores.cancel()
         if telegram:
@@ -69,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webchat.router(runtime, hub))
     if telegram:
         app.include_router(telegram.webhook_router())
+    if whatsapp:
+        app.include_router(whatsapp.webhook_router())
+    app.state.whatsapp = whatsapp
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

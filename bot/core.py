@@ -118,6 +118,8 @@ class Core:
         contact.locale_hint = match_locale(inc.locale_hint) or contact.locale_hint
         if inc.display_name:
             contact.display_name = inc.display_name[:128]
+        if inc.phone:
+            contact.phone = inc.phone[:20]
         await s.flush()
         return contact
 

@@ -28,6 +28,7 @@ def new_rows(contact: Contact, reply: Reply, text_limit: int, priority: int) -> 
     """One row per platform message: long text is split, buttons ride on the last part."""
     payload = reply.to_payload()
     fmt = {"fmt": payload["fmt"]} if "fmt" in payload else {}
+    fmt["lang"] = contact.locale  # channels word their own controls (a list's button)
     rows = []
     if "media" in payload:  # a picture or file goes first, as a message of its own
         rows.append(
@@ -164,3 +165,15 @@ async def take_for_contact(db: Database, contact_id: int) -> list[Message]:
         for row in rows:
             row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
     return rows
+
+
+async def wait(db: Database, msg_id: int, reason: str) -> None:
+    """Parked until the channel can take it again (WhatsApp: the person writes back)."""
+    async with db.transaction() as s:
+        await s.execute(
+            update(Message)
+            .where(Message.id == msg_id)
+            .values(
+                status="waiting", claimed_at=None, attempts=Message.attempts - 1, error=reason[:500]
+            )
+        )

@@ -17,13 +17,14 @@ log = logging.getLogger(__name__)
 CAPS = {
     "telegram": Caps(max_text=4096, html=True),
     "web": Caps(max_text=8000, html=True),
+    "whatsapp": Caps(max_text=4096),
     "terminal": Caps(max_text=100_000),
 }
 
 
 # Drivers that log every statement with its parameters, names and phone numbers included.
 # They stay quiet even when someone turns on DEBUG: personal data never goes to the logs.
-PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncpg")
+PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncpg", "pywa", "pywa_async", "httpx")
 
 
 def quiet_parameter_loggers() -> None:

@@ -17,7 +17,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy import update
 
 from bot import outbox
-from bot.channels.base import Deliverer, Permanent, RetryAfter, Transient, Unreachable
+from bot.channels.base import Deferred, Deliverer, Permanent, RetryAfter, Transient, Unreachable
 from storage.db import Database
 from storage.models import Contact, utcnow
 
@@ -119,6 +119,8 @@ class Sender:
                 external_id = await self.channel.deliver(row)
             except RetryAfter as exc:
                 await self._retry_after(row, exc)
+            except Deferred as exc:
+                await outbox.wait(self.db, row.id, str(exc))
             except Unreachable as exc:
                 await self._unreachable(row, str(exc))
             except Permanent as exc:

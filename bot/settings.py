@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     telegram_rate_per_chat: float = Field(1.0, gt=0)
     telegram_burst_per_chat: int = Field(3, ge=1)
 
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_access_token: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_api_base: str | None = None
+    whatsapp_rate: float = Field(80.0, gt=0)
+    whatsapp_rate_per_recipient: float = Field(1.0, gt=0)
+    whatsapp_burst_per_recipient: int = Field(3, ge=1)
+
     send_timeout: float = Field(10.0, gt=0)
     outbox_max_attempts: int = Field(8, ge=1)
     outbox_lease_seconds: int = Field(60, ge=5)
@@ -63,6 +72,10 @@ class Settings(BaseSettings):
         if not self.telegram_bot_token:
             return None
         return "webhook" if self.public_url else "polling"
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_phone_number_id and self.whatsapp_access_token)
 
     def resolved_secret_key(self) -> str:
         """SECRET_KEY, or a random key kept in the data folder so sessions survive restarts."""

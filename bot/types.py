@@ -19,6 +19,7 @@ Kind = Literal[
     "contact",
     "unsupported",
     "too_long",
+    "reaction",
 ]
 
 
@@ -85,6 +86,7 @@ class Incoming:
     display_name: str | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     location: tuple[float, float] | None = None
+    phone: str | None = None  # the sender's number as the platform gives it (WhatsApp)
     # Set by the core when a typed number or label pressed one of the last buttons.
     pressed_label: str | None = None
 

@@ -25,6 +25,8 @@ _BY_KIND = {
 @router.fallback
 async def on_anything(ctx: Context) -> None:
     kind = ctx.incoming.kind
+    if kind == "reaction":
+        return  # a 👍 on a message needs no answer; it is kept in the transcript
     if kind == "action":
         await outdated_button(ctx)
     elif kind == "too_long":

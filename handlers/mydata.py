@@ -24,6 +24,7 @@ async def describe(ctx: Context) -> list[str]:
                     "Channel: {channel}, your id there: {id}", channel=c.channel, id=c.external_id
                 ),
                 ctx._("Name: {name}", name=c.display_name or "—"),
+                ctx._("Phone (from the messenger): {phone}", phone=c.phone or "—"),
                 ctx._("Language: {lang}", lang=c.locale or "—"),
                 ctx._("Came from: {source}", source=c.source or "—"),
                 ctx._("First message: {at}", at=_when(c.created_at)),

@@ -75,6 +75,7 @@ class Contact(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(160))
     display_name: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(20))  # as the platform gives it: verified
     locale: Mapped[str | None] = mapped_column(String(8))
     locale_hint: Mapped[str | None] = mapped_column(String(8))
     source: Mapped[str | None] = mapped_column(String(64))

@@ -32,6 +32,10 @@ class Transient(DeliveryError):
     """5xx, timeouts, network errors: try again later with back-off."""
 
 
+class Deferred(DeliveryError):
+    """Not now and not the message's fault (WhatsApp's window is closed): the row waits."""
+
+
 class Permanent(DeliveryError):
     """The platform refused this message for good (bad request)."""
 

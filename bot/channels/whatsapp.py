@@ -1,0 +1,337 @@
+"""WhatsApp through the Cloud API: pywa sends and checks signatures; the webhook's few fields
+we need are read here, so no raw update (phone numbers, texts) ever reaches a log.
+
+- Identity: the business-scoped user id (BSUID) where Meta sends one, else the phone number.
+- Menus: up to 3 buttons with short labels → reply buttons; up to 10 → a list; more → a
+  numbered text menu (the core maps a typed number or label back to the button).
+- The 24-hour customer-service window: outside it only an approved template may be sent; the
+  message waits (status "waiting") and goes out as soon as the person writes again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+from pywa import errors as wa_errors
+from pywa.types import Button as WaButton
+from pywa.types import Section, SectionList, SectionRow
+from pywa.types.templates import TemplateLanguage
+from pywa_async import WhatsApp
+from sqlalchemy import func, select, update
+
+from bot.channels.base import Caps, Deferred, Permanent, RetryAfter, Transient, Unreachable
+from bot.core import Core
+from bot.i18n import N_, Translator
+from bot.outbox import Claimed
+from bot.settings import ROOT, Settings
+from bot.types import Incoming, Kind
+from storage.db import Database
+from storage.models import Contact, Message, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+WEBHOOK_PATH = "/webhooks/whatsapp"
+WINDOW = timedelta(hours=24)
+BUTTON_MAX, ROW_MAX, DESCRIPTION_MAX, BODY_MAX = 20, 24, 72, 1024
+TEMPLATES = ROOT / "content" / "whatsapp" / "templates.yaml"
+_THROTTLED = (wa_errors.RateLimitHit, wa_errors.SpamRateLimitHit, wa_errors.ThrottlingError)
+CHOOSE = N_("Choose")  # the button that opens a WhatsApp list
+_STATUS_RANK = {"pending": 0, "sending": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+def shorten(label: str, limit: int) -> str | None:
+    """A label within `limit` characters, cut only between words (with "…"), or None."""
+    label = label.strip()
+    if len(label) <= limit:
+        return label
+    words, out = label.split(), ""
+    for word in words:
+        candidate = f"{out} {word}".strip()
+        if len(candidate) + 1 > limit:
+            break
+        out = candidate
+    return f"{out}…" if out else None
+
+
+def menu_shape(text: str, buttons: list[dict[str, str]]) -> dict[str, Any]:
+    """Which WhatsApp form a message with buttons takes, with labels that fit it."""
+    if not buttons:
+        return {"kind": "text", "text": text}
+    short = [shorten(b["label"], BUTTON_MAX) for b in buttons]
+    if (
+        len(buttons) <= 3
+        and None not in short
+        and len(set(short)) == len(short)
+        and len(text) <= BODY_MAX
+    ):
+        return {"kind": "buttons", "text": text, "buttons": list(zip(short, buttons, strict=True))}
+    rows = [shorten(b["label"], ROW_MAX) for b in buttons]
+    if (
+        len(buttons) <= 10
+        and None not in rows
+        and len(set(rows)) == len(rows)
+        and len(text) <= BODY_MAX
+    ):
+        described = [
+            (row, b, b["label"][:DESCRIPTION_MAX] if row != b["label"] else None)
+            for row, b in zip(rows, buttons, strict=True)
+        ]
+        return {"kind": "list", "text": text, "rows": described}
+    numbered = "\n".join(f"{i}. {b['label']}" for i, b in enumerate(buttons, 1))
+    return {"kind": "text", "text": f"{text}\n\n{numbered}"}
+
+
+def incomings(payload: dict[str, Any]) -> tuple[list[Incoming], list[dict[str, Any]]]:
+    """The messages and the delivery statuses of one webhook call."""
+    messages, statuses = [], []
+    for entry in payload.get("entry") or []:
+        for change in entry.get("changes") or []:
+            value = change.get("value") or {}
+            people = {c.get("wa_id"): c for c in value.get("contacts") or [] if isinstance(c, dict)}
+            for m in value.get("messages") or []:
+                if isinstance(m, dict) and (inc := _incoming(m, people)):
+                    messages.append(inc)
+            statuses += [s for s in value.get("statuses") or [] if isinstance(s, dict)]
+    return messages, statuses
+
+
+_TYPES: dict[str, Kind] = {
+    "text": "text", "image": "photo", "video": "video", "sticker": "sticker",
+    "document": "document", "location": "location", "contacts": "contact",
+}  # fmt: skip
+
+
+def _incoming(m: dict[str, Any], people: dict[str, Any]) -> Incoming | None:
+    sender = str(m.get("from") or "")
+    person = people.get(sender) or {}
+    user_id = str(person.get("user_id") or sender)
+    if not user_id or not m.get("id"):
+        return None
+    kind: Kind = _TYPES.get(m.get("type", ""), "unsupported")
+    inc = Incoming(
+        channel=CHANNEL,
+        user_id=user_id[:160],
+        kind=kind,
+        update_id=str(m["id"])[:160],
+        message_id=str(m["id"])[:160],
+        display_name=((person.get("profile") or {}).get("name") or None),
+        phone=sender or None,
+    )
+    kind_of = m.get("type")
+    if kind_of == "text":
+        inc.text = str((m.get("text") or {}).get("body") or "")
+    elif kind_of == "interactive":
+        reply = m.get("interactive") or {}
+        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        inc.kind, inc.action = "action", str(chosen.get("id") or "")[:64]
+    elif kind_of == "button":  # a quick reply under a template
+        inc.text = str((m.get("button") or {}).get("text") or "")
+    elif kind_of == "audio":
+        inc.kind = "voice" if (m.get("audio") or {}).get("voice") else "audio"
+    elif kind_of == "reaction":
+        inc.kind = "reaction"
+    elif kind_of == "location":
+        loc = m.get("location") or {}
+        if isinstance(loc.get("latitude"), int | float):
+            inc.location = (float(loc["latitude"]), float(loc.get("longitude") or 0))
+    elif kind_of == "contacts":
+        phones = [p.get("wa_id") or p.get("phone") for c in m.get("contacts") or []
+                  for p in (c.get("phones") or [])]  # fmt: skip
+        inc.attachments = [{"phone": str(phones[0]), "verified": False}] if phones else []
+    return inc
+
+
+class WhatsAppChannel:
+    name = CHANNEL
+    caps = Caps(max_text=4096)
+
+    def __init__(self, settings: Settings, core: Core, db: Database) -> None:
+        self.settings, self.core, self.db = settings, core, db
+        transport = _rewrite(settings.whatsapp_api_base) if settings.whatsapp_api_base else None
+        session = httpx.AsyncClient(transport=transport, timeout=settings.send_timeout)
+        self.wa = WhatsApp(
+            phone_id=settings.whatsapp_phone_number_id,
+            token=settings.whatsapp_access_token,
+            session=session,
+            app_secret=settings.whatsapp_app_secret,
+            verify_token=settings.whatsapp_verify_token,
+        )
+        self.templates = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
+        self.on_requeue = lambda: None
+
+    # ---- sending -----------------------------------------------------------------------
+
+    async def deliver(self, msg: Claimed) -> str | None:
+        contact = await self._contact(msg.contact_id)
+        if utcnow() - contact.last_seen_at > WINDOW:
+            await self._invite(contact)
+            raise Deferred("24-hour window closed: sent a template, waiting for a reply")
+        try:
+            sent = await self._send(msg)
+        except wa_errors.ReEngagementMessage as exc:
+            await self._invite(contact)
+            raise Deferred("window closed (131047): sent a template") from exc
+        except wa_errors.TooManyMessages as exc:  # 131056: too many to this one person
+            raise RetryAfter(6, whole_channel=False) from exc
+        except _THROTTLED as exc:  # 130429, 131048, 4, 80007: slow the whole number down
+            raise RetryAfter(10) from exc
+        except wa_errors.MessageUndeliverable as exc:
+            raise Unreachable(str(exc)[:300]) from exc
+        except (wa_errors.AuthorizationError, wa_errors.ServiceUnavailable, wa_errors.UnknownError,
+                wa_errors.GenericError, httpx.HTTPError) as exc:  # fmt: skip
+            raise Transient(str(exc)[:300]) from exc
+        except wa_errors.WhatsAppError as exc:
+            raise Permanent(str(exc)[:300]) from exc
+        return sent.id
+
+    async def _send(self, msg: Claimed):  # type: ignore[no-untyped-def]
+        media = msg.payload.get("media")
+        if media and media.get("kind") == "image":
+            return await self.wa.send_image(
+                to=msg.chat_id,
+                image=Path(media["path"]),
+                caption=(media.get("caption") or "")[:1024],
+            )
+        shape = menu_shape(msg.text, msg.payload.get("buttons", []))
+        if shape["kind"] == "buttons":
+            buttons = [WaButton(title=t, callback_data=b["action"]) for t, b in shape["buttons"]]
+            return await self.wa.send_message(to=msg.chat_id, text=shape["text"], buttons=buttons)
+        if shape["kind"] == "list":
+            rows = [SectionRow(title=t, callback_data=b["action"], description=d)
+                    for t, b, d in shape["rows"]]  # fmt: skip
+            choose = shorten(self._choose_label(msg), BUTTON_MAX) or "Menu"
+            sections = SectionList(
+                button_title=choose, sections=[Section(title=choose[:24], rows=rows)]
+            )
+            return await self.wa.send_message(to=msg.chat_id, text=shape["text"], buttons=sections)
+        return await self.wa.send_message(to=msg.chat_id, text=shape["text"])
+
+    def _choose_label(self, msg: Claimed) -> str:
+        return Translator(msg.payload.get("lang") or self.settings.default_locale).gettext(CHOOSE)
+
+    async def _invite(self, contact: Contact) -> None:
+        """Once per wait: an approved template telling the person a message is waiting."""
+        async with self.db.sessions() as s:
+            waiting = await s.scalar(
+                select(func.count()).select_from(Message)
+                .where(Message.contact_id == contact.id, Message.status == "waiting")
+            )  # fmt: skip
+        if waiting:
+            return
+        spec = self.templates["new_message"]
+        lang = spec["languages"][contact.locale or self.settings.default_locale]
+        sent = await self.wa.send_template(
+            to=contact.external_id, name=spec["name"], language=TemplateLanguage(lang), params=[]
+        )
+        row = Message(contact_id=contact.id, channel=CHANNEL, direction="out", kind="template",
+                      text=spec["body"][contact.locale or self.settings.default_locale],
+                      payload={"template": spec["name"]}, status="sent", external_id=sent.id,
+                      sent_at=utcnow())  # fmt: skip
+        async with self.db.transaction() as s:
+            s.add(row)  # the transcript shows what the person received
+
+    async def _contact(self, contact_id: int) -> Contact:
+        async with self.db.sessions() as s:
+            contact = await s.get(Contact, contact_id)
+        assert contact is not None
+        return contact
+
+    # ---- receiving ---------------------------------------------------------------------
+
+    def webhook_router(self) -> APIRouter:
+        api = APIRouter()
+
+        @api.get(WEBHOOK_PATH, include_in_schema=False)
+        async def verify(request: Request) -> Response:
+            q = request.query_params
+            token = (self.settings.whatsapp_verify_token or "").encode()
+            given = q.get("hub.verify_token", "").encode()
+            if q.get("hub.mode") == "subscribe" and token and secrets.compare_digest(given, token):
+                return PlainTextResponse(q.get("hub.challenge", ""))
+            return Response(status_code=403)
+
+        @api.post(WEBHOOK_PATH, include_in_schema=False)
+        async def receive(request: Request) -> Response:
+            body = await request.body()
+            if not self._signed(body, request.headers.get("x-hub-signature-256", "")):
+                return Response(status_code=401)
+            try:
+                payload = json.loads(body)
+                assert isinstance(payload, dict)
+            except (ValueError, AssertionError):
+                return Response(status_code=400)
+            messages, statuses = incomings(payload)
+            for inc in messages:
+                await self._receive(inc)
+            await self._statuses(statuses)
+            return Response(status_code=200)
+
+        return api
+
+    def _signed(self, body: bytes, header: str) -> bool:
+        secret = (self.settings.whatsapp_app_secret or "").encode()
+        expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+        return bool(secret) and secrets.compare_digest(header.removeprefix("sha256="), expected)
+
+    async def _receive(self, inc: Incoming) -> None:
+        await self._release_waiting(inc.user_id)  # the window is open again: waiting goes first
+        await self.core.handle(inc)
+
+    async def _release_waiting(self, user_id: str) -> None:
+        async with self.db.transaction() as s:
+            contact_id = await s.scalar(
+                select(Contact.id).where(Contact.channel == CHANNEL, Contact.external_id == user_id)
+            )
+            if contact_id is None:
+                return
+            result = await s.execute(
+                update(Message)
+                .where(Message.contact_id == contact_id, Message.status == "waiting")
+                .values(status="pending", next_attempt_at=utcnow(), claimed_at=None)
+            )
+        if result.rowcount:
+            self.on_requeue()
+
+    async def _statuses(self, statuses: list[dict[str, Any]]) -> None:
+        """sent / delivered / read / failed, in any order: a status never goes backwards."""
+        async with self.db.transaction() as s:
+            for st in statuses:
+                wamid, status = str(st.get("id") or ""), st.get("status")
+                row = (
+                    await s.scalar(select(Message).where(Message.external_id == wamid))
+                    if wamid
+                    else None
+                )
+                if row is None or row.direction != "out":
+                    continue
+                if status == "failed":
+                    err = (st.get("errors") or [{}])[0]
+                    row.status, row.error = "failed", f"{err.get('code')}: {err.get('title')}"[:500]
+                elif _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(row.status or "", 0):
+                    row.status = status
+
+
+def _rewrite(base: str) -> httpx.AsyncBaseTransport:
+    """pywa always talks to graph.facebook.com; tests and proxies point it elsewhere."""
+    target = httpx.URL(base)
+
+    class Rewrite(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            request.url = request.url.copy_with(
+                scheme=target.scheme, host=target.host, port=target.port
+            )
+            return await super().handle_async_request(request)
+
+    return Rewrite()
