@@ -156,6 +156,8 @@ def _incoming(m: dict[str, Any], people: dict[str, Any]) -> Incoming | None:
 class WhatsAppChannel:
     name = CHANNEL
     caps = Caps(max_text=4096)
+    throttle_pause = 10.0  # seconds after Meta says the number sends too fast
+    pair_pause = 6.0  # seconds after "too many messages to this person" (about 1 per 6 s)
 
     def __init__(self, settings: Settings, core: Core, db: Database) -> None:
         self.settings, self.core, self.db = settings, core, db
@@ -184,9 +186,9 @@ class WhatsAppChannel:
             await self._invite(contact)
             raise Deferred("window closed (131047): sent a template") from exc
         except wa_errors.TooManyMessages as exc:  # 131056: too many to this one person
-            raise RetryAfter(6, whole_channel=False) from exc
+            raise RetryAfter(self.pair_pause, whole_channel=False) from exc
         except _THROTTLED as exc:  # 130429, 131048, 4, 80007: slow the whole number down
-            raise RetryAfter(10) from exc
+            raise RetryAfter(self.throttle_pause) from exc
         except wa_errors.MessageUndeliverable as exc:
             raise Unreachable(str(exc)[:300]) from exc
         except (wa_errors.AuthorizationError, wa_errors.ServiceUnavailable, wa_errors.UnknownError,
@@ -221,14 +223,14 @@ class WhatsAppChannel:
     def _choose_label(self, msg: Claimed) -> str:
         return Translator(msg.payload.get("lang") or self.settings.default_locale).gettext(CHOOSE)
 
-    async def _invite(self, contact: Contact) -> None:
+    async def _invite(self, contact: Contact, already_waiting_ok: bool = False) -> None:
         """Once per wait: an approved template telling the person a message is waiting."""
         async with self.db.sessions() as s:
             waiting = await s.scalar(
                 select(func.count()).select_from(Message)
                 .where(Message.contact_id == contact.id, Message.status == "waiting")
             )  # fmt: skip
-        if waiting:
+        if waiting > (1 if already_waiting_ok else 0):
             return
         spec = self.templates["new_message"]
         lang = spec["languages"][contact.locale or self.settings.default_locale]
@@ -296,6 +298,10 @@ class WhatsAppChannel:
             )
             if contact_id is None:
                 return
+            # This message reopens the 24-hour window, before anything is sent again.
+            await s.execute(
+                update(Contact).where(Contact.id == contact_id).values(last_seen_at=utcnow())
+            )
             result = await s.execute(
                 update(Message)
                 .where(Message.contact_id == contact_id, Message.status == "waiting")
@@ -305,7 +311,10 @@ class WhatsAppChannel:
             self.on_requeue()
 
     async def _statuses(self, statuses: list[dict[str, Any]]) -> None:
-        """sent / delivered / read / failed, in any order: a status never goes backwards."""
+        """sent / delivered / read / failed, in any order: a status never goes backwards. A
+        failure 131047 (Meta often reports the closed window only here) parks the message and
+        sends the invitation template, as at send time."""
+        invite: list[int] = []
         async with self.db.transaction() as s:
             for st in statuses:
                 wamid, status = str(st.get("id") or ""), st.get("status")
@@ -318,9 +327,15 @@ class WhatsAppChannel:
                     continue
                 if status == "failed":
                     err = (st.get("errors") or [{}])[0]
+                    if str(err.get("code")) == "131047" and row.kind != "template":
+                        row.status, row.external_id = "waiting", None
+                        invite.append(row.contact_id)
+                        continue
                     row.status, row.error = "failed", f"{err.get('code')}: {err.get('title')}"[:500]
                 elif _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(row.status or "", 0):
                     row.status = status
+        for contact_id in dict.fromkeys(invite):
+            await self._invite(await self._contact(contact_id), already_waiting_ok=True)
 
 
 def _rewrite(base: str) -> httpx.AsyncBaseTransport:
