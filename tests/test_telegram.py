@@ -267,3 +267,23 @@ async def test_profile_on_telegram_with_a_verified_phone(polling, fake: FakeBotA
         consents = list(await s.scalars(select(Consent)))
     assert (profile.phone, profile.phone_verified) == ("+77012345678", True)
     assert [(c.granted, c.channel) for c in consents] == [(True, "telegram")]
+
+
+async def test_documents_and_map_pins_on_telegram(polling, fake: FakeBotAPI, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot import outbox
+    from bot.types import Media, Reply
+
+    fake.push_update(fake.make_message(USER, "/start"))
+    await fake.wait_for_messages(USER, count=1)
+    pdf = tmp_path / "checklist.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%test\n")
+    rt = polling.state.runtime
+    async with rt.db.transaction() as s:
+        contact = await s.scalar(select(Contact))
+        pin = Media(kind="location", latitude=52.287, longitude=76.967)
+        for media in (Media(kind="document", path=str(pdf), caption="Тізім"), pin):
+            s.add_all(outbox.new_rows(contact, Reply("", media=media), 4096, 0))
+    rt.senders["telegram"].notify()
+    sent = await fake.wait_for_messages(USER, count=3)
+    assert sent[1]["document"]["file_name"] == "checklist.pdf"
+    assert sent[2]["location"]["latitude"] == pytest.approx(52.287)

@@ -280,3 +280,23 @@ def test_labels_are_shortened_between_words() -> None:
         shorten("Ааааааааааааааааааааааааааааааа", 20) is None
     )  # no word boundary: a list or text
     assert WhatsAppChannel.throttle_pause > 0
+
+
+async def test_documents_and_map_pins(wa, fake: FakeGraphAPI, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot import outbox
+    from bot.types import Media, Reply
+
+    await start_in_russian(wa, fake)
+    pdf = tmp_path / "checklist.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%test\n")
+    rt = wa.app.state.runtime
+    async with rt.db.transaction() as s:
+        contact = await s.scalar(select(Contact))
+        pin = Media(kind="location", latitude=52.287, longitude=76.967, caption="Орталық")
+        for media in (Media(kind="document", path=str(pdf), caption="Тізім"), pin):
+            s.add_all(outbox.new_rows(contact, Reply("", media=media), 4096, 0))
+    rt.senders["whatsapp"].notify()
+    sent = await fake.wait_for_sent(WA_ID, count=len(fake.sent(WA_ID)) + 2)
+    assert [m["type"] for m in sent[-2:]] == ["document", "location"]
+    assert sent[-2]["document"]["filename"] == "checklist.pdf"
+    assert sent[-1]["location"]["latitude"] == 52.287

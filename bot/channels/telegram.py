@@ -187,14 +187,23 @@ class TelegramChannel:
 
     async def _send(self, msg: Claimed) -> TgMessage:
         timeout = int(self.settings.send_timeout)
-        media = msg.payload.get("media")
-        if media and media.get("kind") == "image":
+        media = msg.payload.get("media") or {}
+        chat, caption = int(msg.chat_id), (media.get("caption") or "")[:1024] or None
+        if media.get("kind") == "image":
             return await self.bot.send_photo(
-                chat_id=int(msg.chat_id),
-                photo=FSInputFile(media["path"]),
-                caption=(media.get("caption") or "")[:1024] or None,
+                chat_id=chat, photo=FSInputFile(media["path"]), caption=caption,
                 request_timeout=timeout,
-            )
+            )  # fmt: skip
+        if media.get("kind") == "document":
+            return await self.bot.send_document(
+                chat_id=chat, document=FSInputFile(media["path"]), caption=caption,
+                request_timeout=timeout,
+            )  # fmt: skip
+        if media.get("kind") == "location":
+            return await self.bot.send_location(
+                chat_id=chat, latitude=media["latitude"], longitude=media["longitude"],
+                request_timeout=timeout,
+            )  # fmt: skip
         return await self.bot.send_message(
             chat_id=int(msg.chat_id),
             text=msg.text,

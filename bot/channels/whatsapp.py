@@ -199,12 +199,23 @@ class WhatsAppChannel:
         return sent.id
 
     async def _send(self, msg: Claimed):  # type: ignore[no-untyped-def]
-        media = msg.payload.get("media")
-        if media and media.get("kind") == "image":
+        media = msg.payload.get("media") or {}
+        caption = (media.get("caption") or "")[:1024] or None
+        if media.get("kind") == "image":
             return await self.wa.send_image(
+                to=msg.chat_id, image=Path(media["path"]), caption=caption
+            )
+        if media.get("kind") == "document":
+            path = Path(media["path"])
+            return await self.wa.send_document(
+                to=msg.chat_id, document=path, filename=path.name, caption=caption
+            )
+        if media.get("kind") == "location":
+            return await self.wa.send_location(
                 to=msg.chat_id,
-                image=Path(media["path"]),
-                caption=(media.get("caption") or "")[:1024],
+                latitude=media["latitude"],
+                longitude=media["longitude"],
+                name=caption,
             )
         shape = menu_shape(msg.text, msg.payload.get("buttons", []))
         if shape["kind"] == "buttons":
