@@ -13,7 +13,7 @@ from bot.i18n import N_
 from bot.types import Button
 from content.questionnaire import get_questionnaires
 from handlers import questionnaire as qn
-from handlers.menu import back_to_menu, menu_item, show_menu
+from handlers.menu import back_to_menu, menu_item, outdated_button, show_menu
 from storage import privacy
 from storage.models import Consent
 
@@ -86,7 +86,7 @@ async def on_consent(ctx: Context) -> None:
         await on_consent_withdraw(ctx)
         return
     if answer != "yes":
-        await ctx_outdated(ctx)
+        await outdated_button(ctx)
         return
     record_consent(ctx, granted=True)
     ctx.reply(ctx._("Thank you. You can skip any question."))
@@ -108,12 +108,6 @@ def record_consent(ctx: Context, granted: bool) -> None:
             channel=ctx.contact.channel,
         )
     )
-
-
-async def ctx_outdated(ctx: Context) -> None:
-    from handlers.menu import outdated_button
-
-    await outdated_button(ctx)
 
 
 async def profile_finished(ctx: Context) -> None:
@@ -179,7 +173,7 @@ def shown(ctx: Context, question, value) -> str:  # type: ignore[no-untyped-def]
 async def on_edit(ctx: Context) -> None:
     question = get_questionnaires().question("profile", ctx.args)
     if question is None or not await consent_in_force(ctx):
-        await ctx_outdated(ctx)
+        await outdated_button(ctx)
         return
     await qn.ask(ctx, "p", question)
     ctx.contact.step_data = {**(ctx.contact.step_data or {}), "edit": True}
@@ -210,7 +204,7 @@ async def on_forget(ctx: Context) -> None:
 @router.action("fg")
 async def on_forget_confirmed(ctx: Context) -> None:
     if ctx.args != "yes":
-        await ctx_outdated(ctx)
+        await outdated_button(ctx)
         return
     ctx.contact = await privacy.erase(ctx.session, ctx.contact)
     ctx.reply(ctx._(ERASED))
