@@ -10,6 +10,7 @@ we need are read here, so no raw update (phone numbers, texts) ever reaches a lo
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -323,18 +324,33 @@ class WhatsAppChannel:
 
     async def _statuses(self, statuses: list[dict[str, Any]]) -> None:
         """sent / delivered / read / failed, in any order: a status never goes backwards. A
-        failure 131047 (Meta often reports the closed window only here) parks the message and
-        sends the invitation template, as at send time."""
+        status can overtake our own record of the send (the wamid is stored just after Meta
+        answers), so unknown ids are looked up again a few times before they are dropped."""
+        pending = statuses
+        for delay in (0.0, 0.1, 0.3, 0.6):
+            if not pending:
+                return
+            await asyncio.sleep(delay)
+            pending = await self._apply_statuses(pending)
+        if pending:
+            log.info("%d delivery statuses for unknown messages were ignored", len(pending))
+
+    async def _apply_statuses(self, statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Apply what matches a message of ours; return the statuses that match none.
+        A failure 131047 (Meta often reports the closed window only here) parks the message
+        and sends the invitation template, as at send time."""
         invite: list[int] = []
+        unmatched: list[dict[str, Any]] = []
         async with self.db.transaction() as s:
             for st in statuses:
                 wamid, status = str(st.get("id") or ""), st.get("status")
-                row = (
-                    await s.scalar(select(Message).where(Message.external_id == wamid))
-                    if wamid
-                    else None
-                )
-                if row is None or row.direction != "out":
+                if not wamid:
+                    continue
+                row = await s.scalar(select(Message).where(Message.external_id == wamid))
+                if row is None:
+                    unmatched.append(st)
+                    continue
+                if row.direction != "out":
                     continue
                 if status == "failed":
                     err = (st.get("errors") or [{}])[0]
@@ -347,6 +363,7 @@ class WhatsAppChannel:
                     row.status = status
         for contact_id in dict.fromkeys(invite):
             await self._invite(await self._contact(contact_id), already_waiting_ok=True)
+        return unmatched
 
 
 def _rewrite(base: str) -> httpx.AsyncBaseTransport:
