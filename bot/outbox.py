@@ -67,7 +67,7 @@ class Claimed:
     kind: str = "text"
 
 
-async def claim(db: Database, channel: str, limit: int, lease_seconds: int) -> list[Claimed]:
+async def claim(db: Database, channel: str, limit: int) -> list[Claimed]:
     """Due rows of a channel, at most one per contact (the oldest), so a person's messages go
     out in order. Replies come before bulk traffic."""
     now = utcnow()

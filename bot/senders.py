@@ -108,7 +108,7 @@ class Sender:
         pause = self.paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
-        rows = await outbox.claim(self.db, self.channel.name, self.batch, self.lease)
+        rows = await outbox.claim(self.db, self.channel.name, self.batch)
         if rows:
             await asyncio.gather(*(self._send(row) for row in rows))
         return len(rows)

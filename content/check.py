@@ -101,11 +101,11 @@ def _entry(lib: Library, renderer: Renderer, entry: Entry, today: date) -> list[
             err(f"related {ref!r} is not a topic")
     for part, limit in (("short", SHORT_MAX), ("more", MORE_MAX)):
         try:
-            shown = renderer.render(entry, part)
+            shown, _sources = renderer.parts(entry, part)
         except (TemplateError, TypeError, KeyError, ValueError) as exc:
             err(f"{part} part does not render: {exc}")
             continue
-        size = len(shown.split("\n\n" + _sources_label(renderer, entry))[0])
+        size = len(shown)  # the list of sources under the text does not count
         if size > limit:
             err(f"{part} part is {size} characters; at most {limit}")
     if not entry.short:
@@ -113,13 +113,6 @@ def _entry(lib: Library, renderer: Renderer, entry: Entry, today: date) -> list[
     if is_stale(entry.reviewed, today):
         err(f"reviewed {entry.reviewed}: older than 12 months, check the facts", "warning")
     return problems
-
-
-def _sources_label(renderer: Renderer, entry: Entry) -> str:
-    from bot.i18n import Translator
-    from content.render import SOURCES
-
-    return Translator(entry.lang).gettext(SOURCES)
 
 
 def _has_uncited_figure(line: str) -> bool:

@@ -28,10 +28,15 @@ class Renderer:
         self.env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 
     def render(self, entry: Entry, part: str = "short", fmt: str = "plain") -> str:
+        text, footer = self.parts(entry, part, fmt)
+        return text + (f"\n\n{footer}" if footer else "")
+
+    def parts(self, entry: Entry, part: str = "short", fmt: str = "plain") -> tuple[str, str]:
+        """The text and, separately, the list of its sources (empty when it cites none)."""
         source = entry.short if part == "short" else entry.more
         text = self.env.from_string(source).render(mci=self._mci(entry.lang))
         text, footer = self._cite(text, entry)
-        return _format(text, fmt) + (f"\n\n{_format(footer, fmt)}" if footer else "")
+        return _format(text, fmt), _format(footer, fmt)
 
     def _mci(self, lang: str):  # type: ignore[no-untyped-def]
         tenge_per_mci, source_id = self.lib.mci[self.year]
