@@ -66,11 +66,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import ClientSession, ClientTimeout, web
+
+from tests.fakes.loopback import LoopbackServer
 
 JSONDict = dict[str, Any]
 MethodHandler = Callable[["_Context"], Awaitable[Any]]
@@ -622,7 +623,7 @@ def _update_type(update: JSONDict) -> str:
 # --------------------------------------------------------------------------- the server
 
 
-class FakeBotAPI:
+class FakeBotAPI(LoopbackServer):
     """An in-process Bot API server on ``127.0.0.1`` (a free port unless ``port`` is given).
 
     State is shared by all tokens; the bot user of a request (``from`` of the messages it
@@ -638,13 +639,10 @@ class FakeBotAPI:
         bot_first_name: str = "Qonys",
         bot_username: str = "qonys_test_bot",
     ) -> None:
+        super().__init__(host, port)
         self.token = token
         self.bot_first_name = bot_first_name
         self.bot_username = bot_username
-        self.base_url = ""
-        self._host = host
-        self._port = port
-        self._runner: web.AppRunner | None = None
 
         self.requests: list[tuple[str, JSONDict]] = []
         """Every request as ``(canonical method name, params)``, failures included.
@@ -670,7 +668,6 @@ class FakeBotAPI:
         self._poll_generation = 0
         self._updates_signal = _Signal()
         self._activity = _Signal()
-        self._closing = asyncio.Event()
 
         self._users: dict[int, JSONDict] = {}
         self._messages: dict[tuple[int, int], JSONDict] = {}
@@ -687,35 +684,14 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+    max_body = MAX_UPLOAD_BYTES
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
 
-    async def stop(self) -> None:
-        """Answer pending long polls and delayed requests, then shut the server down."""
-        self._closing.set()
-        self._updates_signal.fire()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def on_stop(self) -> None:
+        self._updates_signal.fire()  # answer pending long polls
 
     # ------------------------------------------------------------------ inspection
 

@@ -58,11 +58,12 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
 from aiohttp import ClientSession, ClientTimeout, web
+
+from tests.fakes.loopback import LoopbackServer
 
 JSONDict = dict[str, Any]
 
@@ -267,7 +268,7 @@ def rewrite_transport(
     return _RewriteTransport(base_url, inner)
 
 
-class FakeGraphAPI:
+class FakeGraphAPI(LoopbackServer):
     """An in-process WhatsApp Cloud API on ``127.0.0.1`` (a free port unless ``port`` is given)."""
 
     def __init__(
@@ -280,11 +281,9 @@ class FakeGraphAPI:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        super().__init__(host, port)
         self.token, self.phone_id, self.waba_id = token, phone_id, waba_id
         self.display_phone_number = display_phone_number
-        self.base_url = ""
-        self._host, self._port = host, port
-        self._runner: web.AppRunner | None = None
 
         self.requests: list[tuple[str, Any]] = []
         """Every request as ``(path, JSON body or multipart form)``, failures included."""
@@ -305,41 +304,17 @@ class FakeGraphAPI:
         self._names: dict[str, str] = {}
         self._counter = itertools.count(1)
         self._activity = asyncio.Event()
-        self._closing = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=101 * _MB)
+    max_body = 101 * _MB
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_post(f"/{_VERSION}/{{node}}/messages", self._handle_messages)
         app.router.add_post(f"/{_VERSION}/{{node}}/media", self._handle_upload)
         app.router.add_get(f"/{_VERSION}/{{node}}", self._handle_media_url)
         app.router.add_get("/whatsapp_business/attachments/", self._handle_download)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        """Cut pending delays short, then shut the server down."""
-        self._closing.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # ------------------------------------------------------------------ inspection and switches
 
