@@ -111,9 +111,6 @@ def record_consent(ctx: Context, granted: bool) -> None:
 
 
 async def profile_finished(ctx: Context) -> None:
-    from handlers.assessment import update_recommendations
-
-    await update_recommendations(ctx)
     ctx.reply(
         ctx._(
             "Thank you, your profile is saved. A short needs assessment (about 15 questions, "

@@ -226,6 +226,9 @@ async def on_typed(ctx: Context) -> None:
 
 
 async def after_answer(ctx: Context, code: str) -> None:
+    from handlers.assessment import update_recommendations
+
+    await update_recommendations(ctx)  # every answer can change what matters most
     edit = (ctx.contact.step_data or {}).get("edit")
     ctx.set_step(None)
     if edit:  # changing one answer from /profile: back to the profile

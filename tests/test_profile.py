@@ -266,3 +266,19 @@ async def test_nothing_personal_in_the_logs(
     await complete(chat, await chat.say(KK.gettext(AGREE)), "kk")
     for secret in (NAME, "7012345678", "701 234", JOB):
         assert secret not in caplog.text
+
+
+async def test_changing_an_answer_updates_what_is_recommended(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    choose = {"destination": "kostanay", "children": "0"}
+    await complete(chat, await start_profile(chat, "en"), "en", choose)
+    await complete(chat, await chat.say(EN.gettext("Needs assessment")), "en", {"job": "no"})
+    async with runtime.db.sessions() as s:
+        assert "kostanay/jobs" in (await s.scalar(select(Contact))).recommended
+    await chat.say("/profile")
+    index = [q.id for q in Q.profile].index("destination") + 1
+    await chat.say(EN.gettext("Change: {item}", item=index))
+    await chat.say("Pavlodar Region")
+    async with runtime.db.sessions() as s:
+        recommended = (await s.scalar(select(Contact))).recommended
+    assert "pavlodar/jobs" in recommended and "kostanay/jobs" not in recommended
