@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -220,3 +221,132 @@ class AssessmentResult(Base):
     flags: Mapped[list[Any]] = mapped_column(default=list)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ChecklistProgress(Base):
+    """A person's tick-offs on one document checklist. `done` holds item keys; an item that
+    repeats per member is keyed `item:n`. `remind`: the person asked to be nudged."""
+
+    __tablename__ = "checklist_progress"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    checklist: Mapped[str] = mapped_column(String(32), primary_key=True)
+    done: Mapped[list[Any]] = mapped_column(default=list)
+    remind: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    progressed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Application(Base):
+    """An application for the programme as the state systems know it. The IIN is kept only as
+    a keyed hash (bot/iin.py); the phone as digits, to recognise the person's own number."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    programme: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    iin_hash: Mapped[str | None] = mapped_column(String(64))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(32))
+    status_date: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApplicationEvent(Base):
+    """One status an application reached, and when. Unique, so re-importing is harmless."""
+
+    __tablename__ = "application_events"
+    __table_args__ = (UniqueConstraint("application_id", "status", "status_date"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32))
+    status_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(40))  # "csv", "api:<token name>", "console:<user>"
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StatusSubscription(Base):
+    """A person who proved who they are and asked to hear about every status change."""
+
+    __tablename__ = "status_subscriptions"
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LookupAttempt(Base):
+    """A failed status lookup, per person and per application number (hashed), for the lock."""
+
+    __tablename__ = "lookup_attempts"
+    __table_args__ = (Index("ix_lookup_attempts_key", "scope", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(12))  # "contact" | "application"
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApiToken(Base):
+    """A token of one integration (a state information system); only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Office(Base):
+    """A career centre or adaptation centre that receives people, as staff describe it."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # career_centre | adaptation_centre
+    name: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per language
+    address: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    services: Mapped[list[Any]] = mapped_column(default=list)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    avg_wait_days: Mapped[float | None] = mapped_column(Float)  # days to a decision, if known
+    avg_wait_as_of: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Slot(Base):
+    """A time staff opened at an office; booked when `contact_id` is set. Booking is a
+    conditional UPDATE (`WHERE contact_id IS NULL`), so two people can never get one slot."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("office_id", "starts_at", "service"),
+        Index("ix_slots_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    office_id: Mapped[str] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(32), default="any")  # "any": every service
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    minutes: Mapped[int] = mapped_column(Integer, default=30)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    booked_service: Mapped[str | None] = mapped_column(String(32))
+    booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_day_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
