@@ -23,10 +23,12 @@ FORBIDDEN = [
 
 
 def run(today: date | None = None) -> list[Problem]:
-    from content import questionnaire
+    from content import procedures, questionnaire
 
     lib, problems = load()
-    return problems + check(lib, today or date.today()) + questionnaire.load()[1]
+    problems += check(lib, today or date.today()) + questionnaire.load()[1]
+    steps, procedure_problems = procedures.load()
+    return problems + procedure_problems + procedures.check(steps, lib)
 
 
 def check(lib: Library, today: date) -> list[Problem]:

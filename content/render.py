@@ -86,6 +86,11 @@ def _date(value: str) -> str:
     return ".".join(reversed(parts))
 
 
+def format_text(text: str, fmt: str) -> str:
+    """Escape for the channel's format; `**bold**` becomes bold where the channel has it."""
+    return _format(text, fmt)
+
+
 def _format(text: str, fmt: str) -> str:
     if fmt == "html":
         return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
