@@ -1,0 +1,328 @@
+"""/checklist: the documents this household needs, ticked off one by one, with what is still
+missing, a PDF to print, and a nudge after some days without progress (if the person asks).
+
+Actions: `cl` lists, `cl:<list>` a list, `ci:<list>:<key>` an item, `ck:<list>:<key>` ticks
+or unticks it, `cm:<list>` what is missing, `cp:<list>` the PDF, `cr:<list>:on|off` reminders.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.dispatcher import Router
+from bot.i18n import N_
+from bot.types import Button, Media
+from content.package import get_package
+from content.procedures import (
+    Checklist,
+    Household,
+    PersonalItem,
+    get_procedures,
+    personal_items,
+    source_line,
+)
+from content.render import format_text
+from handlers.menu import back_to_menu, menu_item, outdated_button
+from handlers.profile import AFTER_CONSENT
+from storage.models import ChecklistProgress, Profile, utcnow
+
+router = Router("checklist")
+menu_item(N_("My documents checklist"), "cl", 32)
+
+ITEM_BUTTONS = 8
+FORMS = {
+    "original": N_("bring the original"),
+    "copy": N_("a copy is enough"),
+    "original_and_copy": N_("bring the original and a copy"),
+    "electronic": N_("electronic, through eGov"),
+    "none": N_("nothing to bring"),
+}
+MEMBERS = {
+    "adult": N_("adult {n}"),
+    "spouse": N_("spouse"),
+    "child": N_("child {n}"),
+}
+AFTER_CONSENT["checklist"] = lambda ctx: after_consent(ctx)
+ALL_DONE = N_("Everything is ready. Take the originals and copies with you to the centre.")
+
+
+@router.command("checklist", "documents")
+@router.action("cl")
+async def on_checklists(ctx: Context) -> None:
+    from handlers.profile import ask_consent, consent_in_force
+
+    ctx.set_step(None)
+    if not await consent_in_force(ctx):
+        ctx.reply(
+            ctx._(
+                "I will make a list of documents for your family and keep track of what "
+                "you already have. For that I need your consent to store a few answers."
+            )
+        )
+        ask_consent(ctx, "checklist")
+        return
+    if ctx.args in get_procedures().checklists:
+        await show_list(ctx, ctx.args)
+        return
+    await choose_list(ctx)
+
+
+async def after_consent(ctx: Context) -> None:
+    profile = await ctx.session.get(Profile, ctx.contact.id)
+    if profile is None or not profile.answered:  # the list depends on the family
+        ctx.reply(ctx._("First a few questions about your family, then your list."))
+        from handlers import questionnaire as qn
+
+        await qn.ask_next(ctx, "p")
+        return
+    await choose_list(ctx)
+
+
+async def choose_list(ctx: Context) -> None:
+    profile = await ctx.session.get(Profile, ctx.contact.id)
+    lists = get_procedures().checklists_for(profile.programme if profile else None)
+    if profile and profile.stage == "after":  # already moved: arrival comes first
+        lists.sort(key=lambda c: c.id != "arrival")
+    buttons = [Button(c.title.model_dump()[ctx.locale], f"cl:{c.id}") for c in lists]
+    ctx.reply(ctx._("Which list do you need?"), buttons + back_to_menu(ctx))
+
+
+async def household(ctx: Context) -> tuple[Household, bool]:
+    """The household from the profile, and whether the profile told us about it."""
+    profile = await ctx.session.get(Profile, ctx.contact.id)
+    if profile is None or (profile.adults is None and profile.children is None):
+        return Household(), False
+    ages = tuple(int(a) for a in (profile.children_ages or []) if str(a).isdigit())
+    return Household(profile.adults or 1, profile.children or 0, ages), True
+
+
+async def progress_of(ctx: Context, list_id: str) -> ChecklistProgress:
+    row = await ctx.session.get(ChecklistProgress, (ctx.contact.id, list_id))
+    if row is None:
+        row = ChecklistProgress(contact_id=ctx.contact.id, checklist=list_id, done=[])
+        ctx.session.add(row)
+        await ctx.session.flush()
+    return row
+
+
+def member_label(ctx: Context, item: PersonalItem) -> str:
+    if item.member is None:
+        return ""
+    kind, n = item.member
+    return f" ({ctx._(MEMBERS[kind], n=n)})"
+
+
+def title_of(ctx: Context, item: PersonalItem) -> str:
+    return item.item.title.model_dump()[ctx.locale] + member_label(ctx, item)
+
+
+async def items_and_done(ctx: Context, c: Checklist) -> tuple[list[PersonalItem], set[str]]:
+    home, _ = await household(ctx)
+    items = personal_items(c, home)
+    done = set((await progress_of(ctx, c.id)).done or [])
+    return items, done
+
+
+async def show_list(ctx: Context, list_id: str) -> None:
+    c = get_procedures().checklists[list_id]
+    items, done = await items_and_done(ctx, c)
+    _, known = await household(ctx)
+    bring = [i for i in items if not i.item.fetched]
+    fetched = [i for i in items if i.item.fetched]
+    ready = sum(i.key in done for i in bring)
+    lines = [f"**{c.title.model_dump()[ctx.locale]}**", c.intro.model_dump()[ctx.locale], ""]
+    lines.append(ctx._("Ready: {done} of {total}", done=ready, total=len(bring)))
+    lines += [
+        f"{'✅' if i.key in done else '⬜'} {n}. {title_of(ctx, i)}" for n, i in enumerate(bring, 1)
+    ]
+    if fetched:
+        lines += ["", ctx._("You do not need to bring these: staff get them from state databases:")]
+        lines += [f"• {title_of(ctx, i)}" for i in fetched]
+    if not known:
+        lines += ["", ctx._("Tell me about your family in /profile to add your family's items.")]
+    lines += [
+        "",
+        ctx._("Source: {source}", source=source_line(get_package().lib, c.source, ctx.locale)),
+    ]
+    ctx.reply(
+        format_text("\n".join(lines), ctx.fmt), list_buttons(ctx, c, bring, done), formatted=True
+    )
+
+
+def list_buttons(
+    ctx: Context, c: Checklist, bring: list[PersonalItem], done: set[str]
+) -> list[Button]:
+    missing = [(n, i) for n, i in enumerate(bring, 1) if i.key not in done]
+    buttons = [Button(f"{n}. {title_of(ctx, i)}", f"ci:{c.id}:{i.key}") for n, i in missing]
+    return [
+        *buttons[:ITEM_BUTTONS],
+        Button(ctx._("What is still missing"), f"cm:{c.id}"),
+        Button(ctx._("PDF to print"), f"cp:{c.id}"),
+        Button(ctx._("Reminders"), f"cr:{c.id}:ask"),
+        Button(ctx._("Menu"), "menu"),
+    ]
+
+
+def _find(list_id: str, key: str, items: list[PersonalItem]) -> PersonalItem | None:
+    return next((i for i in items if i.key == key), None)
+
+
+def parse(ctx: Context) -> tuple[Checklist, str] | None:
+    list_id, _, key = ctx.args.partition(":")
+    c = get_procedures().checklists.get(list_id)
+    return (c, key) if c else None
+
+
+@router.action("ci")
+async def on_item(ctx: Context) -> None:
+    parsed = parse(ctx)
+    if parsed is None:
+        await outdated_button(ctx)
+        return
+    c, key = parsed
+    items, done = await items_and_done(ctx, c)
+    item = _find(c.id, key, items)
+    if item is None:
+        await outdated_button(ctx)
+        return
+    ctx.reply(
+        format_text(describe(ctx, item, key in done), ctx.fmt),
+        item_buttons(ctx, c, item, key in done),
+        formatted=True,
+    )
+
+
+def describe(ctx: Context, p: PersonalItem, is_done: bool) -> str:
+    it, lang = p.item, ctx.locale
+    lines = [f"**{title_of(ctx, p)}**{' ✅' if is_done else ''}", it.what.model_dump()[lang]]
+    if it.fetched and it.fetched_note:
+        lines.append(
+            ctx._("You do not need to bring this: {note}", note=it.fetched_note.model_dump()[lang])
+        )
+    lines += [
+        ctx._("Who issues it: {text}", text=it.issuer.model_dump()[lang]),
+        ctx._("Where: {text}", text=it.where.model_dump()[lang]),
+        ctx._("How long: {text}", text=it.takes.model_dump()[lang]),
+        ctx._("What to bring: {text}", text=ctx._(FORMS[it.form])),
+        ctx._("Source: {source}", source=source_line(get_package().lib, it.source, lang)),
+    ]
+    return "\n".join(lines)
+
+
+def item_buttons(ctx: Context, c: Checklist, p: PersonalItem, is_done: bool) -> list[Button]:
+    toggle = ctx._("Not yet") if is_done else ctx._("I have it ✓")
+    return [Button(toggle, f"ck:{c.id}:{p.key}"), Button(ctx._("Back to the list"), f"cl:{c.id}")]
+
+
+@router.action("ck")
+async def on_tick(ctx: Context) -> None:
+    parsed = parse(ctx)
+    if parsed is None:
+        await outdated_button(ctx)
+        return
+    c, key = parsed
+    items, _ = await items_and_done(ctx, c)
+    item = _find(c.id, key, items)
+    if item is None or item.item.fetched:
+        await outdated_button(ctx)
+        return
+    row = await progress_of(ctx, c.id)
+    done = set(row.done or [])
+    done ^= {key}
+    row.done, row.progressed_at = sorted(done), utcnow()
+    bring = [i for i in items if not i.item.fetched]
+    missing = [i for i in bring if i.key not in done]
+    head = (
+        ctx._("Marked: {item}", item=title_of(ctx, item))
+        if key in done
+        else ctx._("Unmarked: {item}", item=title_of(ctx, item))
+    )
+    ready = ctx._("Ready: {done} of {total}", done=len(bring) - len(missing), total=len(bring))
+    if not missing:
+        ctx.reply(f"{head}\n{ready}\n\n{ctx._(ALL_DONE)}", list_buttons(ctx, c, bring, done))
+        return
+    nxt = missing[0]
+    ctx.reply(
+        f"{head}\n{ready}\n\n{ctx._('Next:')} {title_of(ctx, nxt)}",
+        [Button(title_of(ctx, nxt), f"ci:{c.id}:{nxt.key}"), *list_buttons(ctx, c, bring, done)],
+    )
+
+
+@router.action("cm")
+async def on_missing(ctx: Context) -> None:
+    parsed = parse(ctx)
+    if parsed is None:
+        await outdated_button(ctx)
+        return
+    c, _ = parsed
+    items, done = await items_and_done(ctx, c)
+    missing = [i for i in items if not i.item.fetched and i.key not in done]
+    if not missing:
+        ctx.reply(ctx._(ALL_DONE), [Button(ctx._("Back to the list"), f"cl:{c.id}")])
+        return
+    lines = [ctx._("Still missing:")]
+    lines += [f"⬜ {title_of(ctx, i)}: {i.item.where.model_dump()[ctx.locale]}" for i in missing]
+    ctx.reply(
+        "\n".join(lines), list_buttons(ctx, c, [i for i in items if not i.item.fetched], done)
+    )
+
+
+@router.action("cp")
+async def on_pdf(ctx: Context) -> None:
+    from handlers.checklist_pdf import write_pdf
+
+    parsed = parse(ctx)
+    if parsed is None:
+        await outdated_button(ctx)
+        return
+    c, _ = parsed
+    items, done = await items_and_done(ctx, c)
+    path = await write_pdf(ctx, c, items, done)
+    ctx.reply(
+        ctx._("Your checklist as a PDF: print it or show it at the centre."),
+        [Button(ctx._("Back to the list"), f"cl:{c.id}")],
+        Media("document", path=str(path), caption=c.title.model_dump()[ctx.locale]),
+    )
+
+
+@router.action("cr")
+async def on_reminders(ctx: Context) -> None:
+    parsed = parse(ctx)
+    if parsed is None:
+        await outdated_button(ctx)
+        return
+    c, choice = parsed
+    row = await progress_of(ctx, c.id)
+    days = ctx.settings.checklist_reminder_days
+    if choice in ("on", "off"):
+        row.remind = choice == "on"
+        text = (
+            ctx._("I will remind you if nothing changes on this list for {days} days.", days=days)
+            if row.remind
+            else ctx._("Reminders for this list are off.")
+        )
+        ctx.reply(text, [Button(ctx._("Back to the list"), f"cl:{c.id}"), *back_to_menu(ctx)])
+        return
+    ctx.reply(
+        ctx._(
+            "Shall I remind you when nothing has changed on this list for {days} days?",
+            days=days,
+        ),
+        [Button(ctx._("Yes, remind me"), f"cr:{c.id}:on"), Button(ctx._("No"), f"cr:{c.id}:off")],
+    )
+
+
+async def active_lists(ctx: Context) -> list[tuple[Checklist, int, int]]:
+    """(list, ready, total) for each list the person has opened: for the console and /mydata."""
+    rows = await ctx.session.scalars(
+        select(ChecklistProgress).where(ChecklistProgress.contact_id == ctx.contact.id)
+    )
+    out = []
+    for row in rows:
+        c = get_procedures().checklists.get(row.checklist)
+        if c:
+            items, done = await items_and_done(ctx, c)
+            bring = [i for i in items if not i.item.fetched]
+            out.append((c, sum(i.key in done for i in bring), len(bring)))
+    return out
