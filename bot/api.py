@@ -1,0 +1,165 @@
+"""The JSON API for state information systems: application statuses, offices and visit times.
+
+Each integration has its own token (`qonys tokens add NAME`); only its SHA-256 is stored, so a
+copy of the database does not hand out working tokens. The schema is at /openapi.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, time
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot import status_updates
+from bot.runtime import Runtime
+from bot.workdays import is_working_day
+from storage import applications
+from storage import appointments as appts
+from storage.models import ApiToken, Application, Office, Slot, utcnow
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    token = "qonys_" + secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+class StatusRows(BaseModel):
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
+
+
+class SlotPlan(BaseModel):
+    """Open times on working days from `date_from` to `date_to`, every `every_minutes` from
+    `first` until `last` (local time)."""
+
+    date_from: date
+    date_to: date
+    first: time = time(9, 0)
+    last: time = time(13, 0)
+    every_minutes: int = Field(30, ge=5, le=240)
+    minutes: int = Field(30, ge=5, le=240)
+    service: str = "any"
+
+
+async def integration(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """The name of the integration whose token came with the request, or 401."""
+    if creds is None or not creds.credentials:
+        raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.db.transaction() as s:
+        token = await s.scalar(
+            select(ApiToken).where(ApiToken.token_hash == token_hash(creds.credentials))
+        )
+        if token is None or token.revoked_at is not None:
+            raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
+        token.last_used_at = utcnow()
+        return token.name
+
+
+Caller = Annotated[str, Depends(integration)]
+
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["integrations"])
+
+    @api.post("/applications", summary="Create or update applications and their statuses")
+    async def post_statuses(body: StatusRows, caller: Caller) -> JSONResponse:
+        outcome = await status_updates.apply(
+            runtime.db, runtime.settings, body.rows, f"api:{caller}"
+        )
+        if not outcome.ok:
+            return JSONResponse({"imported": 0, "errors": outcome.errors}, 422)
+        for channel in outcome.channels:
+            runtime.core.on_outbox(channel, 0)
+        return JSONResponse(
+            {"imported": outcome.rows, "changed": outcome.changed, "notified": outcome.notified}
+        )
+
+    @api.get("/applications/{number}", summary="An application's current status and history")
+    async def get_application(number: str, caller: Caller) -> dict[str, Any]:
+        async with runtime.db.sessions() as s:
+            app = await s.scalar(select(Application).where(Application.number == number))
+            if app is None:
+                raise HTTPException(404, "no such application")
+            events = await applications.history(s, app)
+        return {
+            "application_no": app.number,
+            "programme": app.programme,
+            "region": app.region,
+            "status": app.status,
+            "status_date": app.status_date.isoformat(),
+            "history": [
+                {"status": e.status, "status_date": e.status_date.isoformat(), "source": e.source}
+                for e in events
+            ],
+        }
+
+    @api.put("/offices/{office_id}", summary="Create or update an office")
+    async def put_office(office_id: str, body: appts.OfficeIn, caller: Caller) -> dict[str, Any]:
+        if body.id != office_id:
+            raise HTTPException(422, "the id in the path and in the body differ")
+        async with runtime.db.transaction() as s:
+            office = await appts.save_office(s, body)
+            return appts.office_public(office)
+
+    @api.post("/offices/{office_id}/slots", summary="Open visit times at an office")
+    async def post_slots(office_id: str, plan: SlotPlan, caller: Caller) -> dict[str, int]:
+        zone = ZoneInfo(runtime.settings.timezone)
+        async with runtime.db.transaction() as s:
+            if await s.get(Office, office_id) is None:
+                raise HTTPException(404, "no such office")
+            created = await appts.publish(
+                s, office_id, plan_times(plan, zone), plan.minutes, plan.service
+            )
+        return {"created": created}
+
+    @api.get("/offices/{office_id}/slots", summary="Visit times and whether they are booked")
+    async def get_slots(office_id: str, day: date, caller: Caller) -> list[dict[str, Any]]:
+        zone = ZoneInfo(runtime.settings.timezone)
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        async with runtime.db.sessions() as s:
+            slots = await s.scalars(
+                select(Slot)
+                .where(Slot.office_id == office_id, Slot.starts_at >= start)
+                .where(Slot.starts_at < datetime.combine(day, time(23, 59), tzinfo=zone))
+                .order_by(Slot.starts_at)
+            )
+            return [
+                {
+                    "id": slot.id,
+                    "starts_at": slot.starts_at.astimezone(zone).isoformat(),
+                    "service": slot.service,
+                    "booked": slot.contact_id is not None,
+                    "booked_service": slot.booked_service,
+                }
+                for slot in slots
+            ]
+
+    return api
+
+
+def plan_times(plan: SlotPlan, zone: ZoneInfo) -> list[datetime]:
+    if (plan.date_to - plan.date_from).days > 92:
+        raise HTTPException(422, "open at most three months at a time")
+    out, day = [], plan.date_from
+    while day <= plan.date_to:
+        if is_working_day(day):
+            out += appts.day_times(day, plan.first, plan.last, plan.every_minutes, zone)
+        day = date.fromordinal(day.toordinal() + 1)
+    return out
