@@ -152,3 +152,12 @@ def unanswered(days: int, db: str | None) -> None:
     out.writerow(["asked_at", "lang", "question", "closest_section", "score"])
     for row in rows:
         out.writerow(row)
+
+
+def _register_staff_commands() -> None:
+    from bot.cli_staff import register
+
+    register(main, _settings)
+
+
+_register_staff_commands()

@@ -1,0 +1,170 @@
+"""Scheduled messages: visit reminders (the day before, two hours before) and a nudge on a
+checklist that has not moved for CHECKLIST_REMINDER_DAYS, for people who asked for it.
+
+Each reminder is claimed by a conditional UPDATE of its "reminded" column in the transaction
+that writes the message, so two workers (or a restart) never send it twice. Time comes from a
+Clock, so tests move it instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from bot.clock import Clock
+from bot.i18n import N_
+from bot.outbox import PRIORITY_BULK, PRIORITY_REPLY, new_rows
+from bot.settings import Settings
+from bot.types import Button, Reply
+from storage.db import Database
+from storage.models import ChecklistProgress, Contact, Office, Slot
+
+log = logging.getLogger(__name__)
+DAY_BEFORE, SOON = timedelta(hours=24), timedelta(hours=2)
+CANCEL_VISIT = N_("Cancel the visit")
+STILL_MISSING = N_("What is still missing")
+STOP_REMINDERS = N_("Stop these reminders")
+STALLED = N_('Your documents list "{title}" has not changed for a while. What is still missing?')
+
+
+class Scheduler:
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock | None = None, on_outbox=None
+    ) -> None:  # type: ignore[no-untyped-def]
+        self.db, self.settings, self.clock = db, settings, clock or Clock()
+        self.on_outbox = on_outbox or (lambda channel: None)
+        self.zone = ZoneInfo(settings.timezone)
+
+    async def run_once(self) -> int:
+        """Everything due now; returns how many messages were written."""
+        now = self.clock.now()
+        sent = await self.visit_reminders(now, soon=False)
+        sent += await self.visit_reminders(now, soon=True)
+        if not self.quiet(now):
+            sent += await self.checklist_reminders(now)
+        return sent
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # the next round tries again
+                log.exception("scheduled job failed")
+            await asyncio.sleep(self.settings.scheduler_interval_seconds)
+
+    def quiet(self, now: datetime) -> bool:
+        start, _, end = self.settings.quiet_hours.partition("-")
+        t = now.astimezone(self.zone).time()
+        a, b = time.fromisoformat(start), time.fromisoformat(end)
+        return (t >= a or t < b) if a > b else a <= t < b
+
+    async def visit_reminders(self, now: datetime, *, soon: bool) -> int:
+        from handlers.appointment import reminder_text
+
+        column = Slot.reminded_soon_at if soon else Slot.reminded_day_at
+        lead = SOON if soon else DAY_BEFORE
+        async with self.db.transaction() as s:
+            due = list(
+                await s.scalars(
+                    select(Slot).where(
+                        Slot.contact_id.is_not(None),
+                        column.is_(None),
+                        Slot.starts_at > now,
+                        Slot.starts_at <= now + lead,
+                    )
+                )
+            )
+            count = 0
+            for slot in due:
+                claimed = await s.execute(
+                    update(Slot)
+                    .where(Slot.id == slot.id, column.is_(None), Slot.contact_id == slot.contact_id)
+                    .values({column.key: now})
+                    .execution_options(synchronize_session=False)
+                )
+                contact = await s.get(Contact, slot.contact_id)
+                if claimed.rowcount != 1 or contact is None:
+                    continue
+                if slot.booked_at and slot.booked_at >= slot.starts_at - lead:
+                    continue  # booked inside the lead time: the confirmation is fresh enough
+                office = await s.get(Office, slot.office_id)
+                text = reminder_text(self._lang(contact), slot, office, self.zone, soon)
+                buttons = [Button(_t(contact, self, CANCEL_VISIT), "ax")]
+                self._write(s, contact, Reply(text=text, buttons=buttons), PRIORITY_REPLY)
+                count += 1
+        return count
+
+    async def checklist_reminders(self, now: datetime) -> int:
+        from handlers.profile import KIND
+        from storage.models import Consent
+
+        stalled_since = now - timedelta(days=self.settings.checklist_reminder_days)
+        async with self.db.transaction() as s:
+            rows = list(
+                await s.scalars(
+                    select(ChecklistProgress).where(
+                        ChecklistProgress.remind.is_(True),
+                        ChecklistProgress.progressed_at <= stalled_since,
+                    )
+                )
+            )
+            count = 0
+            for row in rows:
+                if row.reminded_at and row.reminded_at >= row.progressed_at:
+                    continue  # one nudge per stall: the next after the person moves on
+                consent = await s.scalar(
+                    select(Consent)
+                    .where(Consent.contact_id == row.contact_id, Consent.kind == KIND)
+                    .order_by(Consent.id.desc())
+                    .limit(1)
+                )
+                contact = await s.get(Contact, row.contact_id)
+                if not (consent and consent.granted) or contact is None or contact.blocked_at:
+                    continue
+                claimed = await s.execute(
+                    update(ChecklistProgress)
+                    .where(
+                        ChecklistProgress.contact_id == row.contact_id,
+                        ChecklistProgress.checklist == row.checklist,
+                        ChecklistProgress.reminded_at.is_not_distinct_from(row.reminded_at),
+                    )
+                    .values(reminded_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1:
+                    continue
+                self._write(s, contact, self._checklist_reply(contact, row), PRIORITY_BULK)
+                count += 1
+        return count
+
+    def _checklist_reply(self, contact: Contact, row: ChecklistProgress) -> Reply:
+        from content.procedures import get_procedures
+
+        lang = self._lang(contact)
+        checklist = get_procedures().checklists.get(row.checklist)
+        title = checklist.title.model_dump()[lang] if checklist else row.checklist
+        text = _t(contact, self, STALLED, title=title)
+        buttons = [
+            Button(_t(contact, self, STILL_MISSING), f"cm:{row.checklist}"),
+            Button(_t(contact, self, STOP_REMINDERS), f"cr:{row.checklist}:off"),
+        ]
+        return Reply(text=text, buttons=buttons)
+
+    def _lang(self, contact: Contact) -> str:
+        return contact.locale or contact.locale_hint or self.settings.default_locale
+
+    def _write(self, s, contact: Contact, reply: Reply, priority: int) -> None:  # type: ignore[no-untyped-def]
+        from bot.runtime import CAPS
+
+        s.add_all(new_rows(contact, reply, CAPS[contact.channel].max_text, priority))
+        self.on_outbox(contact.channel)
+
+
+def _t(contact: Contact, scheduler: Scheduler, message: str, **params: object) -> str:
+    from bot.i18n import Translator
+
+    return Translator(scheduler._lang(contact)).gettext(message, **params)
