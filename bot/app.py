@@ -8,15 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from bot import housekeeping
+from bot import api, housekeeping
 from bot.channels import webchat
 from bot.channels.webchat.hub import Hub
 from bot.runtime import Runtime
+from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
 from content.package import get_package
 
@@ -63,9 +65,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sender.start()
         chores = asyncio.create_task(
             housekeeping.run_forever(
-                runtime.db, settings.keep_update_ids_days, settings.retention_months
+                runtime.db,
+                settings.keep_update_ids_days,
+                settings.retention_months,
+                settings.data_dir,
             )
         )
+        scheduler = Scheduler(
+            runtime.db, settings, on_outbox=lambda ch: runtime.core.on_outbox(ch, 0)
+        )
+        jobs = asyncio.create_task(scheduler.run_forever())
         log.info(
             "Qonys is up: web chat on /, Telegram %s, WhatsApp %s",
             settings.telegram_mode or "off",
@@ -73,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         yield
         chores.cancel()
+        jobs.cancel()
         if telegram:
             await telegram.stop()
         await runtime.close()
@@ -84,11 +94,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     charts.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=charts), name="media")
     app.include_router(webchat.router(runtime, hub))
+    app.include_router(api.router(runtime))
     if telegram:
         app.include_router(telegram.webhook_router())
     if whatsapp:
         app.include_router(whatsapp.webhook_router())
     app.state.whatsapp = whatsapp
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the input, which fails on bytes that are not UTF-8 (a 500).
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, 422)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(2000, ge=100)
     keep_update_ids_days: int = Field(7, ge=1)
     retention_months: int = Field(24, ge=1)
+    timezone: str = "Asia/Almaty"  # the whole country is on UTC+5 since March 2024
+    checklist_reminder_days: int = Field(7, ge=1)
+    lookup_attempts: int = Field(5, ge=1)
+    lookup_window_minutes: int = Field(60, ge=1)
+    quiet_hours: str = "21:00-09:00"  # local time; reminders wait until it ends
+    scheduler_interval_seconds: float = Field(60.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -7,7 +7,9 @@ from bot.dispatcher import Dispatcher, Router
 
 def routers() -> list[Router]:
     from handlers import (
+        appointment,
         assessment,
+        checklist,
         fallback,
         language,
         menu,
@@ -16,6 +18,7 @@ def routers() -> list[Router]:
         questionnaire,
         search,
         start,
+        status,
     )
 
     return [
@@ -26,6 +29,9 @@ def routers() -> list[Router]:
         profile.router,
         assessment.router,
         questionnaire.router,
+        checklist.router,
+        status.router,
+        appointment.router,
         search.router,
         fallback.router,
     ]

@@ -56,6 +56,15 @@ async def assessment_finished(ctx: Context) -> None:
 qn.on_finished["a"] = assessment_finished
 
 
+def _register_after_consent() -> None:
+    from handlers.profile import AFTER_CONSENT
+
+    AFTER_CONSENT["assessment"] = start_assessment
+
+
+_register_after_consent()
+
+
 async def update_recommendations(ctx: Context):  # type: ignore[no-untyped-def]
     """Recompute the sections that matter for this profile and stage; kept on the contact."""
     profile = await qn.profile_of(ctx)

@@ -175,10 +175,21 @@ def attach_climate_chart(ctx: Context, region: str) -> None:
     ctx.replies.append(Reply(text="", media=media))  # the picture goes before the text
 
 
+# Sections that describe something the bot can do: their first button does it.
+FEATURES = {
+    "documents": (N_("My documents checklist"), "cl"),
+    "status": (N_("Where is my application?"), "st"),
+    "appointment": (N_("Book a visit to the centre"), "ap"),
+}
+
+
 def topic_buttons(ctx: Context, entry: Entry, part: str, with_topics: bool) -> list[Button]:
     lib = package().lib
     region, topic = entry.region, entry.topic
     buttons: list[Button] = []
+    if not region and topic in FEATURES:
+        label, action = FEATURES[topic]
+        buttons.append(Button(ctx._(label), action))
     if part == "short" and entry.more:
         buttons.append(Button(ctx._(MORE), f"tm:{region}:{topic}" if region else f"pm:{topic}"))
     if with_topics and region:

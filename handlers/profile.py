@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.dispatcher import Router
+from bot.dispatcher import Handler, Router
 from bot.i18n import N_
 from bot.types import Button
 from content.questionnaire import get_questionnaires
@@ -18,6 +18,8 @@ from storage import privacy
 from storage.models import Consent
 
 router = Router("profile")
+# What a feature that asked for consent does once it is given: `cs:yes:<feature>`.
+AFTER_CONSENT: dict[str, Handler] = {}
 KIND = "profile"
 
 menu_item(N_("My profile and data"), "profile", 40)
@@ -90,10 +92,8 @@ async def on_consent(ctx: Context) -> None:
         return
     record_consent(ctx, granted=True)
     ctx.reply(ctx._("Thank you. You can skip any question."))
-    if then == "assessment":
-        from handlers.assessment import start_assessment
-
-        await start_assessment(ctx)
+    if then in AFTER_CONSENT:
+        await AFTER_CONSENT[then](ctx)
     else:
         await qn.ask_next(ctx, "p")
 
@@ -203,6 +203,7 @@ async def on_forget_confirmed(ctx: Context) -> None:
     if ctx.args != "yes":
         await outdated_button(ctx)
         return
+    privacy.erase_files(ctx.settings.data_dir, ctx.contact.id)
     ctx.contact = await privacy.erase(ctx.session, ctx.contact)
     ctx.reply(ctx._(ERASED))
     show_menu(ctx)

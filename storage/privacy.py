@@ -9,6 +9,7 @@ confirmation can be delivered; it holds nothing the person told us.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -17,10 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AssessmentAnswer,
     AssessmentResult,
+    ChecklistProgress,
     Consent,
     Contact,
+    LookupAttempt,
     Message,
     Profile,
+    Slot,
+    StatusSubscription,
     UnansweredQuestion,
     utcnow,
 )
@@ -29,6 +34,11 @@ from storage.models import (
 async def erase(s: AsyncSession, contact: Contact) -> Contact:
     channel, external_id, locale = contact.channel, contact.external_id, contact.locale
     await s.execute(delete(UnansweredQuestion).where(UnansweredQuestion.contact_id == contact.id))
+    await s.execute(
+        delete(LookupAttempt).where(
+            LookupAttempt.scope == "contact", LookupAttempt.key == str(contact.id)
+        )
+    )
     await s.execute(delete(Contact).where(Contact.id == contact.id))  # cascades to the rest
     s.expunge(contact)
     blank = Contact(channel=channel, external_id=external_id, locale=locale)
@@ -38,10 +48,19 @@ async def erase(s: AsyncSession, contact: Contact) -> Contact:
     return blank
 
 
+def erase_files(data_dir: Path, contact_id: int) -> int:
+    """The PDFs made for this person (their name starts with the contact id)."""
+    removed = 0
+    for path in (data_dir / "private" / "checklists").glob(f"{contact_id}-*.pdf"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 async def withdraw(s: AsyncSession, contact: Contact) -> None:
     """Consent withdrawn: the profile and assessment go; the conversation itself stays until
     the person asks to forget it or the retention period ends."""
-    for model in (Profile, AssessmentAnswer, AssessmentResult):
+    for model in (Profile, AssessmentAnswer, AssessmentResult, ChecklistProgress):
         await s.execute(delete(model).where(model.contact_id == contact.id))
     contact.recommended = []
 
@@ -72,4 +91,7 @@ async def export(s: AsyncSession, contact: Contact) -> dict[str, Any]:
         "result": await s.get(AssessmentResult, cid),
         "messages": await rows(Message, Message.id),
         "unanswered": await rows(UnansweredQuestion),
+        "checklists": await rows(ChecklistProgress),
+        "subscriptions": await rows(StatusSubscription),
+        "visits": await rows(Slot, Slot.starts_at),
     }

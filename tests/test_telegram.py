@@ -98,7 +98,8 @@ async def test_commands_are_registered_per_language(polling, fake: FakeBotAPI) -
     for lang in ("kk", "ru", "en"):
         commands = fake.bot_commands(language_code=lang)
         assert [c["command"] for c in commands] == [
-            "start", "menu", "language", "profile", "mydata", "forget", "help",
+            "start", "menu", "language", "checklist", "status", "appointment", "profile", "mydata",
+            "forget", "help",
         ]  # fmt: skip
         assert commands[1]["description"] == Translator(lang).gettext("Main menu")
     assert fake.bot_commands()[1]["description"] == Translator("kk").gettext("Main menu")

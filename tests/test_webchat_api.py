@@ -166,3 +166,34 @@ async def test_climate_answer_shows_the_chart_and_formatted_text(server: LiveSer
         assert png.status_code == 200 and png.headers["content-type"] == "image/png"
         assert text["html"] is True and text["text"].startswith("<b>")
         assert "<script" not in text["text"]
+
+
+async def test_the_checklist_pdf_downloads_only_for_its_owner(server: LiveServer) -> None:
+    from storage.models import Contact, Profile
+
+    async with httpx.AsyncClient(base_url=server.url) as owner:
+        await owner.post("/api/chat/messages", json={"text": "/start"})
+        await owner.post("/api/chat/messages", json={"action": "lang:en"})
+        await owner.post("/api/chat/messages", json={"action": "cs:yes:checklist"})
+        db = server.app.state.runtime.db
+        async with db.transaction() as s:
+            contact = await s.scalar(select(Contact).where(Contact.channel == "web"))
+            profile = await s.get(Profile, contact.id)
+            profile.programme, profile.adults, profile.answered = "kandas", 2, ["programme"]
+        await owner.post("/api/chat/messages", json={"action": "cl:kandas"})
+        await owner.post("/api/chat/messages", json={"action": "cp:kandas"})
+        files = await eventually(lambda: _files(owner))
+        url = files[-1]["url"]
+        pdf = await owner.get(url)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert pdf.headers["content-type"] == "application/pdf"
+        async with httpx.AsyncClient(base_url=server.url) as stranger:
+            await stranger.post("/api/chat/messages", json={"text": "/start"})
+            assert (await stranger.get(url)).status_code == 404
+            first_id = (await history(owner))["messages"][0]["id"]
+            assert (await stranger.get(f"/api/chat/files/{first_id}")).status_code == 404
+            assert (await stranger.get("/api/chat/files/99999999")).status_code == 404
+
+
+async def _files(client: httpx.AsyncClient) -> list[dict]:
+    return [m["file"] for m in await bot_messages(client) if m.get("file")]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
@@ -43,6 +43,7 @@ UI_STRINGS = {
     "offline": N_("No connection. Reconnecting…"),
     "error": N_("The message was not sent. Try again."),
     "subtitle": N_("Assistant for resettlers and kandases"),
+    "map": N_("Open the map"),
 }
 
 
@@ -158,6 +159,33 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
 
         return EventSourceResponse(events(), ping=15, headers=dict(response.headers))
 
+    @api.get("/api/chat/files/{message_id}", include_in_schema=False)
+    async def file(message_id: int, request: Request, response: Response) -> Response:
+        """A document sent to this visitor (the checklist PDF); nobody else's."""
+        key = visitor(request, response)
+        async with runtime.db.sessions() as s:
+            row = await s.get(Message, message_id)
+            contact = await s.get(Contact, row.contact_id) if row else None
+        media = (row.payload or {}).get("media", {}) if row else {}
+        private = runtime.settings.data_dir / "private"
+        path = Path(media.get("path") or "/nonexistent")  # written by us, not the visitor
+        if (
+            contact is None
+            or contact.channel != CHANNEL
+            or not hmac.compare_digest(contact.external_id, key)
+            or media.get("kind") != "document"
+            or private not in path.parents
+            or not await asyncio.to_thread(path.is_file)
+        ):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        name = "qonys-checklist.pdf"
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            filename=name,
+            headers={"Cache-Control": "private, no-store"},
+        )
+
     return api
 
 
@@ -200,4 +228,9 @@ def as_json(row: Message) -> dict[str, Any]:
             "url": f"/media/{Path(media['path']).name}",
             "alt": media.get("caption") or "",
         }
+    if media and media.get("kind") == "document":
+        data["file"] = {"url": f"/api/chat/files/{row.id}", "name": media.get("caption") or ""}
+    if media and media.get("kind") == "location":
+        lat, lon = media.get("latitude"), media.get("longitude")
+        data["map"] = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
     return data

@@ -68,6 +68,17 @@
         b.appendChild(cap);
       }
     }
+    if (m.file || m.map) {  // a document to download, or a place on the map
+      const link = document.createElement("a");
+      link.href = m.file ? m.file.url : m.map;
+      link.className = "attachment";
+      if (m.file) link.download = "";
+      else { link.target = "_blank"; link.rel = "noopener"; }
+      link.textContent = m.file ? "📄 " + (m.file.name || "PDF") : "📍 " + strings[locale].map;
+      const b = el.querySelector(".bubble");
+      if (!m.text) b.textContent = "";
+      b.appendChild(link);
+    }
     if (m.buttons && m.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";
