@@ -58,6 +58,16 @@ async def describe(ctx: Context) -> list[str]:
         shared = _when(data["result"].shared_at) if data["result"].shared_at else "—"
         parts.append(ctx._("Assessment finished {at}; sent to a caseworker: {shared}",
                            at=_when(data["result"].completed_at), shared=shared))  # fmt: skip
+    for row in data["checklists"]:
+        parts.append(ctx._("Checklist {name}: {n} items ticked; reminders: {remind}",
+                           name=row.checklist, n=len(row.done or []),
+                           remind=ctx._("on") if row.remind else ctx._("off")))  # fmt: skip
+    if data["subscriptions"]:
+        parts.append(ctx._("Status notifications for {n} applications",
+                           n=len(data["subscriptions"])))  # fmt: skip
+    for slot in data["visits"]:
+        parts.append(ctx._("Visit booked: {when}, office {office}",
+                           when=_when(slot.starts_at), office=slot.office_id))  # fmt: skip
     transcript = [ctx._("Our conversation ({n} messages):", n=len(data["messages"]))]
     for m in data["messages"]:
         who = ctx._("you") if m.direction == "in" else "Qonys"
