@@ -134,7 +134,7 @@ async def show_list(ctx: Context, list_id: str) -> None:
     lines = [f"**{c.title.model_dump()[ctx.locale]}**", c.intro.model_dump()[ctx.locale], ""]
     lines.append(ctx._("Ready: {done} of {total}", done=ready, total=len(bring)))
     lines += [
-        f"{'✅' if i.key in done else '⬜'} {n}. {title_of(ctx, i)}" for n, i in enumerate(bring, 1)
+        f"{'☑' if i.key in done else '☐'} {n}. {title_of(ctx, i)}" for n, i in enumerate(bring, 1)
     ]
     if fetched:
         lines += ["", ctx._("You do not need to bring these: staff get them from state databases:")]
@@ -195,7 +195,7 @@ async def on_item(ctx: Context) -> None:
 
 def describe(ctx: Context, p: PersonalItem, is_done: bool) -> str:
     it, lang = p.item, ctx.locale
-    lines = [f"**{title_of(ctx, p)}**{' ✅' if is_done else ''}", it.what.model_dump()[lang]]
+    lines = [f"**{title_of(ctx, p)}**{' ☑' if is_done else ''}", it.what.model_dump()[lang]]
     if it.fetched and it.fetched_note:
         lines.append(
             ctx._("You do not need to bring this: {note}", note=it.fetched_note.model_dump()[lang])
@@ -262,7 +262,7 @@ async def on_missing(ctx: Context) -> None:
         ctx.reply(ctx._(ALL_DONE), [Button(ctx._("Back to the list"), f"cl:{c.id}")])
         return
     lines = [ctx._("Still missing:")]
-    lines += [f"⬜ {title_of(ctx, i)}: {i.item.where.model_dump()[ctx.locale]}" for i in missing]
+    lines += [f"☐ {title_of(ctx, i)}: {i.item.where.model_dump()[ctx.locale]}" for i in missing]
     ctx.reply(
         "\n".join(lines), list_buttons(ctx, c, [i for i in items if not i.item.fetched], done)
     )

@@ -98,7 +98,7 @@ async def test_the_list_is_made_for_the_family_and_ticks_are_kept(runtime: Runti
     assert "Marked:" in printed and "Ready: 1 of" in printed
     printed = await chat.say("/checklist")
     printed = await chat.say(kandas.title.en)
-    assert "✅ 1." in printed
+    assert "☑ 1." in printed
     printed = await chat.say(EN.gettext("What is still missing"))
     assert first.split(". ", 1)[1] not in printed
     async with runtime.db.sessions() as s:

@@ -388,3 +388,34 @@ def test_consent_and_first_profile_questions_in_the_browser(new_page: Callable[.
     expect(last_bot(page).locator(".bubble")).to_contain_text("(2/")
     press(page, _("en", "Later"), tap=True)
     expect(last_bot(page).locator(".bubble")).to_contain_text(_("en", MENU))
+
+
+def test_checklist_tick_and_pdf_in_kazakh(new_page: Callable[..., Page]) -> None:
+    from content.procedures import get_procedures
+    from content.questionnaire import get_questionnaires
+
+    kandas = get_procedures().checklists["kandas"]
+    first = get_questionnaires().profile[0]
+    page = new_page(locale="kk-KZ", **PHONE)
+    wait_for_greeting(page, "kk")
+    press(page, "Қазақша", tap=True)
+    press(page, _("kk", "My documents checklist"), tap=True)
+    press(page, _("kk", "I agree"), tap=True)
+    kandas_option = next(o for o in first.options if o.id == "kandas")
+    press(page, kandas_option.label.kk, tap=True)  # the family questions begin; later is fine
+    press(page, _("kk", "Later"), tap=True)
+    press(page, _("kk", "My documents checklist"), tap=True)
+    press(page, kandas.title.kk, tap=True)
+    expect(last_bot(page).locator(".bubble")).to_contain_text("☐")
+    if os.environ.get("QONYS_SCREENSHOTS") == "1":
+        last_bot(page).evaluate("el => el.scrollIntoView({block: 'start'})")
+    screenshot(page, "webchat-checklist.png")
+    last_bot(page).locator(".buttons button").first.tap()
+    press(page, _("kk", "I have it ✓"), tap=True)
+    expect(last_bot(page).locator(".bubble")).to_contain_text("1")
+    press(page, _("kk", "PDF to print"), tap=True)
+    link = page.locator("#log .msg.bot a.attachment").last
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".pdf")
