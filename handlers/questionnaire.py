@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import phones
 from bot.context import Context
 from bot.dispatcher import Router
 from bot.i18n import N_
@@ -148,20 +149,9 @@ def parse(question: Question, text: str) -> Any:
         ages = [int(a) for a in re.findall(r"\d+", text)]
         return ages if ages and all(a <= 25 for a in ages) and len(ages) <= 15 else None
     if question.kind == "phone":
-        return normalise_phone(text)
+        return phones.normalise(text)
     if question.kind == "text":
         return text[:100] if 2 <= len(text) <= 100 else None
-    return None
-
-
-def normalise_phone(text: str) -> str | None:
-    digits = re.sub(r"\D", "", text)
-    if len(digits) == 11 and digits[0] in "78":
-        return "+7" + digits[1:]
-    if len(digits) == 10 and digits[0] == "7":
-        return "+7" + digits
-    if 10 <= len(digits) <= 15 and text.strip().startswith("+"):
-        return "+" + digits
     return None
 
 
@@ -203,7 +193,7 @@ async def on_typed(ctx: Context) -> None:
         return
     if inc.kind == "contact" and question.kind == "phone" and inc.attachments:
         shared = inc.attachments[0]
-        value = normalise_phone(str(shared.get("phone", "")))
+        value = phones.normalise(str(shared.get("phone", "")))
         if value:
             profile = await profile_of(ctx)
             profile.phone_verified = bool(shared.get("verified"))

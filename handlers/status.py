@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import iin as iins
+from bot import phones
 from bot.context import Context
 from bot.dispatcher import Router
 from bot.i18n import N_, Translator
@@ -161,13 +162,11 @@ async def find(s: AsyncSession, number: str) -> Application | None:
 
 async def verified_phones(ctx: Context) -> set[str]:
     """Numbers the platform vouched for: WhatsApp's sender, Telegram's shared contact."""
-    phones = set()
-    if ctx.contact.phone:
-        phones.add(applications.normalise_phone(ctx.contact.phone))
     profile = await ctx.session.get(Profile, ctx.contact.id)
-    if profile and profile.phone and profile.phone_verified:
-        phones.add(applications.normalise_phone(profile.phone))
-    return phones
+    vouched = [ctx.contact.phone]
+    if profile and profile.phone_verified:
+        vouched.append(profile.phone)
+    return {k for number in vouched if number and (k := phones.key(number))}
 
 
 def keys(ctx: Context, number: str | None) -> list[tuple[str, str]]:

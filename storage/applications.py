@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import iin as iins
+from bot import phones
 from storage.models import Application, ApplicationEvent, utcnow
 
 COLUMNS = (
@@ -53,8 +54,8 @@ class Row(BaseModel):
     def _phone(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        digits = normalise_phone(value)
-        if not 10 <= len(digits) <= 15:
+        digits = phones.key(value)
+        if digits is None:
             raise ValueError("phone must have 10 to 15 digits")
         return digits
 
@@ -66,14 +67,6 @@ class Row(BaseModel):
         if not iins.is_valid(value):
             raise ValueError("IIN is not 12 digits with a valid check digit")
         return value
-
-
-def normalise_phone(text: str) -> str:
-    """Digits only, with Kazakhstan's trunk prefix 8 written as 7: 8 701… and +7 701… match."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) == 11 and digits.startswith("8"):
-        digits = "7" + digits[1:]
-    return digits
 
 
 @dataclass
