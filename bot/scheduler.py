@@ -146,7 +146,7 @@ class Scheduler:
 
         lang = self._lang(contact)
         checklist = get_procedures().checklists.get(row.checklist)
-        title = checklist.title.model_dump()[lang] if checklist else row.checklist
+        title = checklist.title.text(lang) if checklist else row.checklist
         text = _t(contact, self, STALLED, title=title)
         buttons = [
             Button(_t(contact, self, STILL_MISSING), f"cm:{row.checklist}"),

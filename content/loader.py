@@ -47,6 +47,9 @@ class Trilingual(BaseModel):
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
+    def text(self, lang: str) -> str:
+        return getattr(self, lang)
+
 
 class SourceModel(BaseModel):
     model_config = {"extra": "forbid"}

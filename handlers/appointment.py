@@ -110,7 +110,7 @@ async def on_office(ctx: Context) -> None:
         return
     services = get_procedures().services
     buttons = [
-        Button(services[s].title.model_dump()[ctx.locale], f"av:{office.id}:{s}")
+        Button(services[s].title.text(ctx.locale), f"av:{office.id}:{s}")
         for s in office.services
         if s in services
     ]
@@ -242,8 +242,8 @@ def details(ctx: Context, slot: Slot, office: Office | None) -> str:
     if office:
         lines.append(office_text(ctx, office))
     if service:
-        lines.append(ctx._("Visit: {service}", service=service.title.model_dump()[ctx.locale]))
-        lines.append(ctx._("Bring: {what}", what=service.bring.model_dump()[ctx.locale]))
+        lines.append(ctx._("Visit: {service}", service=service.title.text(ctx.locale)))
+        lines.append(ctx._("Bring: {what}", what=service.bring.text(ctx.locale)))
     lines.append(ctx._("I will remind you the day before and two hours before."))
     return "\n".join(lines)
 
@@ -294,5 +294,5 @@ def reminder_text(lang: str, slot: Slot, office: Office | None, zone: ZoneInfo, 
         lines += [office.name.get(lang, office.id), office.address.get(lang, "")]
     service = get_procedures().services.get(slot.booked_service or "")
     if service:
-        lines.append(tr.gettext("Bring: {what}", what=service.bring.model_dump()[lang]))
+        lines.append(tr.gettext("Bring: {what}", what=service.bring.text(lang)))
     return "\n".join(line for line in lines if line)

@@ -45,7 +45,7 @@ async def assessment_finished(ctx: Context) -> None:
         ctx.session.add(result)
     result.flags, result.completed_at = [r.flag for r in rules], utcnow()
     lines = [ctx._("Thank you! Here is what matters most for your move:")]
-    lines += [f"• {r.summary.model_dump()[ctx.locale]}" for r in rules[:SUMMARY_TOP]]
+    lines += [f"• {r.summary.text(ctx.locale)}" for r in rules[:SUMMARY_TOP]]
     if not rules:
         lines.append(ctx._("Nothing stands out: read the sections of your region in the menu."))
     buttons = recommended_buttons(ctx, limit=3)

@@ -84,7 +84,7 @@ async def choose_list(ctx: Context) -> None:
     lists = get_procedures().checklists_for(profile.programme if profile else None)
     if profile and profile.stage == "after":  # already moved: arrival comes first
         lists.sort(key=lambda c: c.id != "arrival")
-    buttons = [Button(c.title.model_dump()[ctx.locale], f"cl:{c.id}") for c in lists]
+    buttons = [Button(c.title.text(ctx.locale), f"cl:{c.id}") for c in lists]
     ctx.reply(ctx._("Which list do you need?"), buttons + back_to_menu(ctx))
 
 
@@ -114,7 +114,7 @@ def member_label(ctx: Context, item: PersonalItem) -> str:
 
 
 def title_of(ctx: Context, item: PersonalItem) -> str:
-    return item.item.title.model_dump()[ctx.locale] + member_label(ctx, item)
+    return item.item.title.text(ctx.locale) + member_label(ctx, item)
 
 
 async def items_and_done(ctx: Context, c: Checklist) -> tuple[list[PersonalItem], set[str]]:
@@ -131,7 +131,7 @@ async def show_list(ctx: Context, list_id: str) -> None:
     bring = [i for i in items if not i.item.fetched]
     fetched = [i for i in items if i.item.fetched]
     ready = sum(i.key in done for i in bring)
-    lines = [f"**{c.title.model_dump()[ctx.locale]}**", c.intro.model_dump()[ctx.locale], ""]
+    lines = [f"**{c.title.text(ctx.locale)}**", c.intro.text(ctx.locale), ""]
     lines.append(ctx._("Ready: {done} of {total}", done=ready, total=len(bring)))
     lines += [
         f"{'☑' if i.key in done else '☐'} {n}. {title_of(ctx, i)}" for n, i in enumerate(bring, 1)
@@ -195,15 +195,15 @@ async def on_item(ctx: Context) -> None:
 
 def describe(ctx: Context, p: PersonalItem, is_done: bool) -> str:
     it, lang = p.item, ctx.locale
-    lines = [f"**{title_of(ctx, p)}**{' ☑' if is_done else ''}", it.what.model_dump()[lang]]
+    lines = [f"**{title_of(ctx, p)}**{' ☑' if is_done else ''}", it.what.text(lang)]
     if it.fetched and it.fetched_note:
         lines.append(
-            ctx._("You do not need to bring this: {note}", note=it.fetched_note.model_dump()[lang])
+            ctx._("You do not need to bring this: {note}", note=it.fetched_note.text(lang))
         )
     lines += [
-        ctx._("Who issues it: {text}", text=it.issuer.model_dump()[lang]),
-        ctx._("Where: {text}", text=it.where.model_dump()[lang]),
-        ctx._("How long: {text}", text=it.takes.model_dump()[lang]),
+        ctx._("Who issues it: {text}", text=it.issuer.text(lang)),
+        ctx._("Where: {text}", text=it.where.text(lang)),
+        ctx._("How long: {text}", text=it.takes.text(lang)),
         ctx._("What to bring: {text}", text=ctx._(FORMS[it.form])),
         ctx._("Source: {source}", source=source_line(get_package().lib, it.source, lang)),
     ]
@@ -262,7 +262,7 @@ async def on_missing(ctx: Context) -> None:
         ctx.reply(ctx._(ALL_DONE), [Button(ctx._("Back to the list"), f"cl:{c.id}")])
         return
     lines = [ctx._("Still missing:")]
-    lines += [f"☐ {title_of(ctx, i)}: {i.item.where.model_dump()[ctx.locale]}" for i in missing]
+    lines += [f"☐ {title_of(ctx, i)}: {i.item.where.text(ctx.locale)}" for i in missing]
     ctx.reply(
         "\n".join(lines), list_buttons(ctx, c, [i for i in items if not i.item.fetched], done)
     )
@@ -282,7 +282,7 @@ async def on_pdf(ctx: Context) -> None:
     ctx.reply(
         ctx._("Your checklist as a PDF: print it or show it at the centre."),
         [Button(ctx._("Back to the list"), f"cl:{c.id}")],
-        Media("document", path=str(path), caption=c.title.model_dump()[ctx.locale]),
+        Media("document", path=str(path), caption=c.title.text(ctx.locale)),
     )
 
 

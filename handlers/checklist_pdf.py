@@ -38,15 +38,15 @@ def _lines(
 ) -> list[tuple[str, str]]:
     """(style, text) pairs: h = heading, p = paragraph, i = item, s = small print."""
     lang, lib = ctx.locale, get_package().lib
-    out = [("h", c.title.model_dump()[lang]), ("s", date.today().strftime("%d.%m.%Y"))]
-    out.append(("p", c.intro.model_dump()[lang]))
+    out = [("h", c.title.text(lang)), ("s", date.today().strftime("%d.%m.%Y"))]
+    out.append(("p", c.intro.text(lang)))
     for p in (i for i in items if not i.item.fetched):
         box = "[x]" if p.key in done else "[  ]"
         out.append(("i", f"{box} {title_of(ctx, p)}"))
         details = [
-            p.item.where.model_dump()[lang],
+            p.item.where.text(lang),
             ctx._(FORMS[p.item.form]),
-            p.item.takes.model_dump()[lang],
+            p.item.takes.text(lang),
         ]
         out.append(("s", " · ".join(details)))
     fetched = [i for i in items if i.item.fetched]

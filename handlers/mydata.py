@@ -43,7 +43,7 @@ async def describe(ctx: Context) -> list[str]:
         lines = [ctx._("Profile:")]
         for question in q.profile:
             value = values.get(question.field or question.id)
-            text = short_text(question.text.model_dump()[ctx.locale])
+            text = short_text(question.text.text(ctx.locale))
             lines.append(f"• {text}: {shown(ctx, question, value)}")
         parts.append("\n".join(lines))
     if data["answers"]:
@@ -52,7 +52,7 @@ async def describe(ctx: Context) -> list[str]:
         for question in q.assessment:  # in the order they are asked
             if question.id in given:
                 label = dict(qn.options(ctx, question)).get(given[question.id] or "", "—")
-                lines.append(f"• {question.text.model_dump()[ctx.locale]} — {label}")
+                lines.append(f"• {question.text.text(ctx.locale)} — {label}")
         parts.append("\n".join(lines))
     if data["result"] is not None:
         shared = _when(data["result"].shared_at) if data["result"].shared_at else "—"

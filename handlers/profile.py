@@ -132,7 +132,7 @@ async def show_profile(ctx: Context) -> None:
     for question in q.profile:
         value = values.get(question.field or question.id)
         lines.append(
-            f"• {short_text(question.text.model_dump()[ctx.locale])}: {shown(ctx, question, value)}"
+            f"• {short_text(question.text.text(ctx.locale))}: {shown(ctx, question, value)}"
         )
         buttons.append(Button(ctx._(CHANGE, item=str(len(buttons) + 1)), f"pe:{question.id}"))
     if profile.phone and profile.phone_verified:

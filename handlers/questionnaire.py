@@ -95,7 +95,7 @@ def _when_holds(question: Question, known: dict[str, Any]) -> bool:
 async def ask(
     ctx: Context, code: str, question: Question, position: tuple[int, int] | None = None
 ) -> None:
-    text = question.text.model_dump()[ctx.locale]
+    text = question.text.text(ctx.locale)
     if position:
         text = f"({position[0]}/{position[1]}) {text}"
     buttons = [
@@ -111,14 +111,14 @@ async def ask(
 def options(ctx: Context, question: Question) -> list[tuple[str, str]]:
     lang = ctx.locale
     if question.options:
-        return [(o.id, o.label.model_dump()[lang]) for o in question.options]
+        return [(o.id, o.label.text(lang)) for o in question.options]
     if question.options_from == "receiving_regions":
         regions = get_package().lib.regions
         found = sorted(((r.id, r.name[lang]) for r in regions.values()), key=lambda x: x[1])
         return [*found, ("undecided", ctx._(NOT_DECIDED))]
     if question.options_from:
         places = get_questionnaires().places[question.options_from]
-        return [(p.id, p.name.model_dump()[lang]) for p in places]
+        return [(p.id, p.name.text(lang)) for p in places]
     return []
 
 

@@ -269,13 +269,13 @@ async def status_card(
     lines.append(
         tr.gettext(
             "Status: {status} since {date}",
-            status=st.title.model_dump()[lang],
+            status=st.title.text(lang),
             date=app.status_date.strftime("%d.%m.%Y"),
         )
     )
     lines += [
-        st.explain.model_dump()[lang],
-        tr.gettext("What to do now: {text}", text=st.next.model_dump()[lang]),
+        st.explain.text(lang),
+        tr.gettext("What to do now: {text}", text=st.next.text(lang)),
     ]
     if st.deadline_days is not None and not st.final:
         lines.append(deadline_line(tr, app.status_date, st.deadline_days, on))
@@ -283,9 +283,7 @@ async def status_card(
     if len(events) > 1:
         lines.append(tr.gettext("History:"))
         for e in events:
-            title = (
-                statuses[e.status].title.model_dump()[lang] if e.status in statuses else e.status
-            )
+            title = statuses[e.status].title.text(lang) if e.status in statuses else e.status
             lines.append(f"• {e.status_date.strftime('%d.%m.%Y')}: {title}")
     lines.append(tr.gettext("Source: {source}", source=source_line(lib, st.source, lang)))
     return "\n".join(lines)
