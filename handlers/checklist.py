@@ -7,7 +7,7 @@ or unticks it, `cm:<list>` what is missing, `cp:<list>` the PDF, `cr:<list>:on|o
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
 
 from bot.context import Context
 from bot.dispatcher import Router
@@ -106,6 +106,44 @@ async def progress_of(ctx: Context, list_id: str) -> ChecklistProgress:
     return row
 
 
+@dataclass
+class Opened:
+    """One list as this person sees it: their items, what they ticked, and whether the
+    profile told us about the family."""
+
+    checklist: Checklist
+    items: list[PersonalItem]
+    progress: ChecklistProgress
+    known: bool
+
+    @property
+    def done(self) -> set[str]:
+        return set(self.progress.done or [])
+
+    @property
+    def bring(self) -> list[PersonalItem]:
+        return [i for i in self.items if not i.item.fetched]
+
+    def item(self, key: str) -> PersonalItem | None:
+        return next((i for i in self.items if i.key == key), None)
+
+
+async def open_list(ctx: Context, c: Checklist) -> Opened:
+    home, known = await household(ctx)
+    return Opened(c, personal_items(c, home), await progress_of(ctx, c.id), known)
+
+
+async def from_button(ctx: Context) -> tuple[Opened, str] | None:
+    """The list and the rest of the button data (`<list>:<rest>`); an unknown list gets the
+    "button no longer works" answer and None."""
+    list_id, _, rest = ctx.args.partition(":")
+    c = get_procedures().checklists.get(list_id)
+    if c is None:
+        await outdated_button(ctx)
+        return None
+    return await open_list(ctx, c), rest
+
+
 def member_label(ctx: Context, item: PersonalItem) -> str:
     if item.member is None:
         return ""
@@ -117,19 +155,10 @@ def title_of(ctx: Context, item: PersonalItem) -> str:
     return item.item.title.text(ctx.locale) + member_label(ctx, item)
 
 
-async def items_and_done(ctx: Context, c: Checklist) -> tuple[list[PersonalItem], set[str]]:
-    home, _ = await household(ctx)
-    items = personal_items(c, home)
-    done = set((await progress_of(ctx, c.id)).done or [])
-    return items, done
-
-
 async def show_list(ctx: Context, list_id: str) -> None:
-    c = get_procedures().checklists[list_id]
-    items, done = await items_and_done(ctx, c)
-    _, known = await household(ctx)
-    bring = [i for i in items if not i.item.fetched]
-    fetched = [i for i in items if i.item.fetched]
+    o = await open_list(ctx, get_procedures().checklists[list_id])
+    c, done, bring = o.checklist, o.done, o.bring
+    fetched = [i for i in o.items if i.item.fetched]
     ready = sum(i.key in done for i in bring)
     lines = [f"**{c.title.text(ctx.locale)}**", c.intro.text(ctx.locale), ""]
     lines.append(ctx._("Ready: {done} of {total}", done=ready, total=len(bring)))
@@ -139,7 +168,7 @@ async def show_list(ctx: Context, list_id: str) -> None:
     if fetched:
         lines += ["", ctx._("You do not need to bring these: staff get them from state databases:")]
         lines += [f"• {title_of(ctx, i)}" for i in fetched]
-    if not known:
+    if not o.known:
         lines += ["", ctx._("Tell me about your family in /profile to add your family's items.")]
     lines += [
         "",
@@ -164,31 +193,18 @@ def list_buttons(
     ]
 
 
-def _find(list_id: str, key: str, items: list[PersonalItem]) -> PersonalItem | None:
-    return next((i for i in items if i.key == key), None)
-
-
-def parse(ctx: Context) -> tuple[Checklist, str] | None:
-    list_id, _, key = ctx.args.partition(":")
-    c = get_procedures().checklists.get(list_id)
-    return (c, key) if c else None
-
-
 @router.action("ci")
 async def on_item(ctx: Context) -> None:
-    parsed = parse(ctx)
-    if parsed is None:
+    if (found := await from_button(ctx)) is None:
+        return
+    o, key = found
+    if (item := o.item(key)) is None:
         await outdated_button(ctx)
         return
-    c, key = parsed
-    items, done = await items_and_done(ctx, c)
-    item = _find(c.id, key, items)
-    if item is None:
-        await outdated_button(ctx)
-        return
+    is_done = key in o.done
     ctx.reply(
-        format_text(describe(ctx, item, key in done), ctx.fmt),
-        item_buttons(ctx, c, item, key in done),
+        format_text(describe(ctx, item, is_done), ctx.fmt),
+        item_buttons(ctx, o.checklist, item, is_done),
         formatted=True,
     )
 
@@ -217,21 +233,15 @@ def item_buttons(ctx: Context, c: Checklist, p: PersonalItem, is_done: bool) -> 
 
 @router.action("ck")
 async def on_tick(ctx: Context) -> None:
-    parsed = parse(ctx)
-    if parsed is None:
-        await outdated_button(ctx)
+    if (found := await from_button(ctx)) is None:
         return
-    c, key = parsed
-    items, _ = await items_and_done(ctx, c)
-    item = _find(c.id, key, items)
+    o, key = found
+    item = o.item(key)
     if item is None or item.item.fetched:
         await outdated_button(ctx)
         return
-    row = await progress_of(ctx, c.id)
-    done = set(row.done or [])
-    done ^= {key}
-    row.done, row.progressed_at = sorted(done), utcnow()
-    bring = [i for i in items if not i.item.fetched]
+    c, done, bring = o.checklist, o.done ^ {key}, o.bring
+    o.progress.done, o.progress.progressed_at = sorted(done), utcnow()
     missing = [i for i in bring if i.key not in done]
     head = (
         ctx._("Marked: {item}", item=title_of(ctx, item))
@@ -251,34 +261,28 @@ async def on_tick(ctx: Context) -> None:
 
 @router.action("cm")
 async def on_missing(ctx: Context) -> None:
-    parsed = parse(ctx)
-    if parsed is None:
-        await outdated_button(ctx)
+    if (found := await from_button(ctx)) is None:
         return
-    c, _ = parsed
-    items, done = await items_and_done(ctx, c)
-    missing = [i for i in items if not i.item.fetched and i.key not in done]
+    o = found[0]
+    c, done = o.checklist, o.done
+    missing = [i for i in o.bring if i.key not in done]
     if not missing:
         ctx.reply(ctx._(ALL_DONE), [Button(ctx._("Back to the list"), f"cl:{c.id}")])
         return
     lines = [ctx._("Still missing:")]
     lines += [f"☐ {title_of(ctx, i)}: {i.item.where.text(ctx.locale)}" for i in missing]
-    ctx.reply(
-        "\n".join(lines), list_buttons(ctx, c, [i for i in items if not i.item.fetched], done)
-    )
+    ctx.reply("\n".join(lines), list_buttons(ctx, c, o.bring, done))
 
 
 @router.action("cp")
 async def on_pdf(ctx: Context) -> None:
     from handlers.checklist_pdf import write_pdf
 
-    parsed = parse(ctx)
-    if parsed is None:
-        await outdated_button(ctx)
+    if (found := await from_button(ctx)) is None:
         return
-    c, _ = parsed
-    items, done = await items_and_done(ctx, c)
-    path = await write_pdf(ctx, c, items, done)
+    o = found[0]
+    c = o.checklist
+    path = await write_pdf(ctx, c, o.items, o.done)
     ctx.reply(
         ctx._("Your checklist as a PDF: print it or show it at the centre."),
         [Button(ctx._("Back to the list"), f"cl:{c.id}")],
@@ -288,12 +292,10 @@ async def on_pdf(ctx: Context) -> None:
 
 @router.action("cr")
 async def on_reminders(ctx: Context) -> None:
-    parsed = parse(ctx)
-    if parsed is None:
-        await outdated_button(ctx)
+    if (found := await from_button(ctx)) is None:
         return
-    c, choice = parsed
-    row = await progress_of(ctx, c.id)
+    o, choice = found
+    c, row = o.checklist, o.progress
     days = ctx.settings.checklist_reminder_days
     if choice in ("on", "off"):
         row.remind = choice == "on"
@@ -311,18 +313,3 @@ async def on_reminders(ctx: Context) -> None:
         ),
         [Button(ctx._("Yes, remind me"), f"cr:{c.id}:on"), Button(ctx._("No"), f"cr:{c.id}:off")],
     )
-
-
-async def active_lists(ctx: Context) -> list[tuple[Checklist, int, int]]:
-    """(list, ready, total) for each list the person has opened: for the console and /mydata."""
-    rows = await ctx.session.scalars(
-        select(ChecklistProgress).where(ChecklistProgress.contact_id == ctx.contact.id)
-    )
-    out = []
-    for row in rows:
-        c = get_procedures().checklists.get(row.checklist)
-        if c:
-            items, done = await items_and_done(ctx, c)
-            bring = [i for i in items if not i.item.fetched]
-            out.append((c, sum(i.key in done for i in bring), len(bring)))
-    return out
