@@ -16,7 +16,7 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import iin as iins
@@ -61,7 +61,7 @@ PROGRAMMES = {"resettler": N_("Resettlement"), "kandas": N_("Kandas")}
 @router.action("st")
 async def on_status(ctx: Context) -> None:
     if until := await locked_until(ctx, None):
-        ctx.reply(ctx._(LOCKED, time=local_time(ctx.settings, until)), back_to_menu(ctx))
+        say_locked(ctx, until)
         return
     ctx.set_step("st:no", {"typed": True})
     ctx.reply(
@@ -81,7 +81,7 @@ async def on_number(ctx: Context) -> None:
         return
     if until := await locked_until(ctx, number):
         ctx.set_step(None)
-        ctx.reply(ctx._(LOCKED, time=local_time(ctx.settings, until)), back_to_menu(ctx))
+        say_locked(ctx, until)
         return
     app = await find(ctx.session, number)
     if app and app.phone and app.phone in await verified_phones(ctx):
@@ -122,7 +122,7 @@ async def on_birth_date(ctx: Context) -> None:
     number, iin_hash = str(data.get("no", "")), str(data.get("iin", ""))
     ctx.set_step(None)
     if until := await locked_until(ctx, number):
-        ctx.reply(ctx._(LOCKED, time=local_time(ctx.settings, until)), back_to_menu(ctx))
+        say_locked(ctx, until)
         return
     app = await find(ctx.session, number)
     if (
@@ -134,12 +134,11 @@ async def on_birth_date(ctx: Context) -> None:
         await show(ctx, app)
         return
     await record_failure(ctx, number)
-    if until := await locked_until(ctx, number):
-        ctx.reply(ctx._(LOCKED, time=local_time(ctx.settings, until)), back_to_menu(ctx))
+    recent = await recent_failures(ctx, number)
+    if until := lifts_at(ctx.settings, recent):
+        say_locked(ctx, until)
         return
-    left = ctx.settings.lookup_attempts - await failures(
-        ctx.session, ctx.settings, *keys(ctx, number)
-    )
+    left = ctx.settings.lookup_attempts - max(len(times) for times in recent)
     ctx.reply(
         ctx._(NO_MATCH, left=max(left, 1)), [Button(ctx._("Try again"), "st"), *back_to_menu(ctx)]
     )
@@ -177,42 +176,38 @@ def keys(ctx: Context, number: str | None) -> list[tuple[str, str]]:
     return out
 
 
-async def failures(s: AsyncSession, settings: Settings, *key_list: tuple[str, str]) -> int:
-    since = utcnow() - timedelta(minutes=settings.lookup_window_minutes)
-    counts = [
-        await s.scalar(
-            select(func.count()).where(
-                LookupAttempt.scope == scope,
-                LookupAttempt.key == key,
-                LookupAttempt.created_at > since,
-            )
-        )
-        for scope, key in key_list
-    ]
-    return max(counts or [0]) or 0
-
-
-async def locked_until(ctx: Context, number: str | None) -> datetime | None:
-    """When the lock on this person or number lifts, or None when not locked."""
-    window = timedelta(minutes=ctx.settings.lookup_window_minutes)
-    latest = None
-    for scope, key in keys(ctx, number):
-        rows = list(
+async def recent_failures(ctx: Context, number: str | None) -> list[list[datetime]]:
+    """Failed lookups inside the window, newest first: one list per person, per number."""
+    since = utcnow() - timedelta(minutes=ctx.settings.lookup_window_minutes)
+    return [
+        list(
             await ctx.session.scalars(
                 select(LookupAttempt.created_at)
                 .where(
                     LookupAttempt.scope == scope,
                     LookupAttempt.key == key,
-                    LookupAttempt.created_at > utcnow() - window,
+                    LookupAttempt.created_at > since,
                 )
                 .order_by(LookupAttempt.created_at.desc())
             )
         )
-        if len(rows) >= ctx.settings.lookup_attempts:
-            # Locked until enough attempts age out to bring the count under the limit.
-            lifts = rows[ctx.settings.lookup_attempts - 1] + window
-            latest = max(latest, lifts) if latest else lifts
-    return latest
+        for scope, key in keys(ctx, number)
+    ]
+
+
+def lifts_at(settings: Settings, recent: list[list[datetime]]) -> datetime | None:
+    """When the lock lifts (enough attempts have aged out), or None when not locked."""
+    limit, window = settings.lookup_attempts, timedelta(minutes=settings.lookup_window_minutes)
+    lifts = [times[limit - 1] + window for times in recent if len(times) >= limit]
+    return max(lifts, default=None)
+
+
+async def locked_until(ctx: Context, number: str | None) -> datetime | None:
+    return lifts_at(ctx.settings, await recent_failures(ctx, number))
+
+
+def say_locked(ctx: Context, until: datetime) -> None:
+    ctx.reply(ctx._(LOCKED, time=local_time(ctx.settings, until)), back_to_menu(ctx))
 
 
 async def record_failure(ctx: Context, number: str) -> None:
