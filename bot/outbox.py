@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.textsplit import split_text
@@ -39,6 +40,13 @@ def new_rows(contact: Contact, reply: Reply, text_limit: int, priority: int) -> 
         buttons = payload["buttons"] if i == len(parts) - 1 else []
         rows.append(_row(contact, "text", part, {"buttons": buttons, **fmt}, priority))
     return rows
+
+
+def enqueue(s: AsyncSession, contact: Contact, reply: Reply, priority: int) -> None:
+    """A message that answers nothing the person just sent: a reminder, a notification."""
+    from bot.runtime import CAPS  # the runtime builds the core, which imports this module
+
+    s.add_all(new_rows(contact, reply, CAPS[contact.channel].max_text, priority))
 
 
 def _row(contact: Contact, kind: str, text: str, payload: dict, priority: int) -> Message:

@@ -14,10 +14,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import N_
-from bot.outbox import PRIORITY_BULK, PRIORITY_REPLY, new_rows
+from bot.outbox import PRIORITY_BULK, PRIORITY_REPLY, enqueue
 from bot.settings import Settings
 from bot.types import Button, Reply
 from storage.db import Database
@@ -157,10 +158,8 @@ class Scheduler:
     def _lang(self, contact: Contact) -> str:
         return contact.locale or contact.locale_hint or self.settings.default_locale
 
-    def _write(self, s, contact: Contact, reply: Reply, priority: int) -> None:  # type: ignore[no-untyped-def]
-        from bot.runtime import CAPS
-
-        s.add_all(new_rows(contact, reply, CAPS[contact.channel].max_text, priority))
+    def _write(self, s: AsyncSession, contact: Contact, reply: Reply, priority: int) -> None:
+        enqueue(s, contact, reply, priority)
         self.on_outbox(contact.channel)
 
 

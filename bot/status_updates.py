@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.outbox import PRIORITY_REPLY, new_rows
+from bot.outbox import PRIORITY_REPLY, enqueue
 from bot.settings import Settings
 from storage import applications
 from storage.db import Database
@@ -47,7 +47,6 @@ def check(raw_rows: list[dict[str, object]]) -> tuple[list[applications.Row], di
 async def apply(
     db: Database, settings: Settings, raw_rows: list[dict[str, object]], source: str
 ) -> Outcome:
-    from bot.runtime import CAPS
     from handlers.status import notify_subscribers
 
     rows, errors = check(raw_rows)
@@ -64,7 +63,7 @@ async def apply(
                 changed[app.id] = app
         for app in changed.values():
             for contact, reply in await notify_subscribers(s, settings, app):
-                s.add_all(new_rows(contact, reply, CAPS[contact.channel].max_text, PRIORITY_REPLY))
+                enqueue(s, contact, reply, PRIORITY_REPLY)
                 outcome.notified += 1
                 outcome.channels.add(contact.channel)
         outcome.changed = len(changed)
