@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from bot import status_updates
@@ -52,6 +52,12 @@ class SlotPlan(BaseModel):
     every_minutes: int = Field(30, ge=5, le=240)
     minutes: int = Field(30, ge=5, le=240)
     service: str = "any"
+
+    @model_validator(mode="after")
+    def _span(self) -> SlotPlan:
+        if not 0 <= (self.date_to - self.date_from).days <= 92:
+            raise ValueError("date_to must be on or after date_from, at most three months later")
+        return self
 
 
 async def integration(
@@ -155,11 +161,9 @@ def router(runtime: Runtime) -> APIRouter:
 
 
 def plan_times(plan: SlotPlan, zone: ZoneInfo) -> list[datetime]:
-    if (plan.date_to - plan.date_from).days > 92:
-        raise HTTPException(422, "open at most three months at a time")
     out, day = [], plan.date_from
     while day <= plan.date_to:
         if is_working_day(day):
             out += appts.day_times(day, plan.first, plan.last, plan.every_minutes, zone)
-        day = date.fromordinal(day.toordinal() + 1)
+        day += timedelta(days=1)
     return out

@@ -155,15 +155,18 @@ def register(main: click.Group, settings_for) -> None:  # type: ignore[no-untype
         from storage.models import Office
 
         first, _, last = times.partition("-")
-        plan = SlotPlan(
-            date_from=date_from.date(),
-            date_to=date_to.date(),
-            first=time.fromisoformat(first),
-            last=time.fromisoformat(last),
-            every_minutes=every,
-            minutes=every,
-            service=service,
-        )
+        try:
+            plan = SlotPlan(
+                date_from=date_from.date(),
+                date_to=date_to.date(),
+                first=time.fromisoformat(first),
+                last=time.fromisoformat(last),
+                every_minutes=every,
+                minutes=every,
+                service=service,
+            )
+        except (ValueError, ValidationError) as exc:
+            raise click.ClickException(str(exc)) from None
         settings = settings_for(db)
         starts = plan_times(plan, ZoneInfo(settings.timezone))
 
