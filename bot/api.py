@@ -143,7 +143,7 @@ def router(runtime: Runtime) -> APIRouter:
             slots = await s.scalars(
                 select(Slot)
                 .where(Slot.office_id == office_id, Slot.starts_at >= start)
-                .where(Slot.starts_at < datetime.combine(day, time(23, 59), tzinfo=zone))
+                .where(Slot.starts_at < start + timedelta(days=1))
                 .order_by(Slot.starts_at)
             )
             return [

@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
 from content.package import get_package
+from content.procedures import get_procedures
 
 log = logging.getLogger(__name__)
 STATIC = Path(webchat.__file__).resolve().parent / "static"
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await runtime.migrate()
         # Load the package and build the search index before the first question, not during it.
         await asyncio.to_thread(get_package)
+        await asyncio.to_thread(get_procedures)
         runtime.add_sender(webchat.WebDeliverer(hub)).start()
         if telegram:
             runtime.add_sender(
