@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+import console
 from bot import api, housekeeping
 from bot.channels import webchat
-from bot.channels.webchat.hub import Hub
+from bot.hub import Hub
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/media", StaticFiles(directory=charts), name="media")
     app.include_router(webchat.router(runtime, hub))
     app.include_router(api.router(runtime))
+    console.install(app)
     if telegram:
         app.include_router(telegram.webhook_router())
     if whatsapp:

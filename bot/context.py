@@ -22,6 +22,8 @@ class Context:
     args: str = ""
     fmt: str = "plain"  # what the channel shows: "html" or "plain"
     replies: list[Reply] = field(default_factory=list)
+    # Who else should hear of this event once it is committed ("console": open consoles).
+    signals: set[str] = field(default_factory=set)
     translator: Translator = field(init=False)
 
     def __post_init__(self) -> None:

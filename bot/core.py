@@ -45,23 +45,27 @@ class Core:
         caps: dict[str, Caps],
         locks: LocalLocks | None = None,
         on_outbox: Callable[[str, int], None] | None = None,
+        on_signal: Callable[[str], None] | None = None,
     ) -> None:
         self.settings, self.db, self.dispatcher, self.caps = settings, db, dispatcher, caps
         self.locks = locks or LocalLocks()
         self.on_outbox = on_outbox or (lambda channel, contact_id: None)
+        self.on_signal = on_signal or (lambda signal: None)
 
     async def handle(self, inc: Incoming) -> Outcome:
         """Handle one event; `handled` is False for a re-delivered update."""
         self._sanitise(inc)
         async with self.locks.hold(f"{inc.channel}:{inc.user_id}"):
             try:
-                contact_id = await self._handle_once(inc, crashed=False)
+                contact_id, signals = await self._handle_once(inc, crashed=False)
             except _Duplicate:
                 return Outcome(handled=False)
             except Exception:
                 log.exception("handler failed on %s update %s", inc.channel, inc.update_id)
-                contact_id = await self._handle_once(inc, crashed=True)
+                contact_id, signals = await self._handle_once(inc, crashed=True)
         self.on_outbox(inc.channel, contact_id)
+        for signal in signals:
+            self.on_signal(signal)
         return Outcome(handled=True, contact_id=contact_id)
 
     def _sanitise(self, inc: Incoming) -> None:
@@ -71,7 +75,7 @@ class Core:
         if len(inc.text) > self.settings.max_message_chars:
             inc.kind, inc.text = "too_long", inc.text[: self.settings.max_message_chars]
 
-    async def _handle_once(self, inc: Incoming, *, crashed: bool) -> int:
+    async def _handle_once(self, inc: Incoming, *, crashed: bool) -> tuple[int, set[str]]:
         try:
             async with self.db.transaction() as s:
                 if inc.update_id and not await self._first_time(s, inc):
@@ -89,7 +93,7 @@ class Core:
                 else:
                     await self.dispatcher.dispatch(ctx)
                 self._record(s, ctx)
-                return ctx.contact.id  # erasure replaces the contact with a blank one
+                return ctx.contact.id, ctx.signals  # erasure replaces the contact with a blank one
         except IntegrityError as exc:
             if inc.update_id and "processed_updates" in str(exc):
                 raise _Duplicate from exc  # another worker took the same update first

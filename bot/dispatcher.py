@@ -1,8 +1,9 @@
 """Routing of an incoming event to a handler, in the spirit of aiogram's routers.
 
-Order: a command (`/start`), then a pressed button (its action id, or a typed number or
-label of the last buttons), then the contact's dialog step, then handlers by message kind,
-then the fallback. Feature modules in `handlers/` each expose a `router`.
+Order: a hold on the contact's step (a conversation held by a caseworker), a command
+(`/start`), then a pressed button (its action id, or a typed number or label of the last
+buttons), then the contact's dialog step, then handlers by message kind, then the fallback.
+Feature modules in `handlers/` each expose a `router`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass, field
 from bot.context import Context
 
 Handler = Callable[[Context], Awaitable[None]]
+# A hold sees every event of a contact in its step first (a person talking to a caseworker);
+# it returns True when it took the event, False to let normal routing go on.
+Hold = Callable[[Context], Awaitable[bool]]
 
 
 @dataclass
@@ -22,6 +26,7 @@ class Router:
     actions: dict[str, Handler] = field(default_factory=dict)
     steps: dict[str, Handler] = field(default_factory=dict)
     kinds: dict[str, Handler] = field(default_factory=dict)
+    holds: dict[str, Hold] = field(default_factory=dict)
     fallback_handler: Handler | None = None
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
@@ -33,6 +38,13 @@ class Router:
 
     def step(self, *names: str) -> Callable[[Handler], Handler]:
         return self._register(self.steps, names)
+
+    def hold(self, step: str) -> Callable[[Hold], Hold]:
+        def decorator(handler: Hold) -> Hold:
+            self.holds[step] = handler
+            return handler
+
+        return decorator
 
     def message(self, *kinds: str) -> Callable[[Handler], Handler]:
         return self._register(self.kinds, kinds)
@@ -84,4 +96,8 @@ class Dispatcher:
         raise LookupError("no fallback handler registered")
 
     async def dispatch(self, ctx: Context) -> None:
+        step = ctx.contact.step
+        hold = self._find("holds", step) if step else None
+        if hold and await hold(ctx):
+            return
         await self.resolve(ctx)(ctx)

@@ -49,6 +49,12 @@ def enqueue(s: AsyncSession, contact: Contact, reply: Reply, priority: int) -> N
     s.add_all(new_rows(contact, reply, CAPS[contact.channel].max_text, priority))
 
 
+def signed_text(msg: Claimed) -> str:
+    """A caseworker's message says who wrote it, so the person knows a human answers."""
+    agent = msg.payload.get("agent")
+    return f"👤 {agent}:\n{msg.text}" if agent else msg.text
+
+
 def _row(contact: Contact, kind: str, text: str, payload: dict, priority: int) -> Message:
     return Message(
         contact_id=contact.id,

@@ -7,6 +7,7 @@ import logging
 
 from bot.channels.base import Caps, Deliverer
 from bot.core import Core
+from bot.hub import Hub
 from bot.senders import Sender
 from bot.settings import Settings
 from handlers import build_dispatcher
@@ -39,11 +40,23 @@ class Runtime:
         ensure_sqlite_dir(settings.database_url)
         self.db = Database(settings.database_url)
         self.senders: dict[str, Sender] = {}
-        self.core = Core(settings, self.db, build_dispatcher(), CAPS, on_outbox=self._wake)
+        self.signals = Hub()  # "console": a case or a message of a case changed
+        self.core = Core(
+            settings,
+            self.db,
+            build_dispatcher(),
+            CAPS,
+            on_outbox=self._wake,
+            on_signal=self.signals.publish,
+        )
 
     def _wake(self, channel: str, _contact_id: int) -> None:
         if sender := self.senders.get(channel):
             sender.notify()
+
+    def wake(self, channel: str) -> None:
+        """A message was queued outside a conversation turn (a caseworker's reply)."""
+        self._wake(channel, 0)
 
     def add_sender(self, deliverer: Deliverer, **pacing: float) -> Sender:
         s = self.settings

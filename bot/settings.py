@@ -56,10 +56,33 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:00-09:00"  # local time; reminders wait until it ends
     scheduler_interval_seconds: float = Field(60.0, gt=0)
 
+    console_hours: str = "09:00-18:00"  # caseworkers' hours on working days, local time
+    console_session_hours: float = Field(12.0, gt=0)  # a sign-in lasts at most this long
+    console_idle_minutes: float = Field(60.0, gt=0)  # and ends after this long unused
+    console_login_attempts: int = Field(5, ge=1)  # failed sign-ins per login or address…
+    console_login_window_minutes: int = Field(15, ge=1)  # …within this window, then a wait
+    console_alert_minutes: int = Field(0, ge=0)  # 0: off; else alert when a case waits longer
+    console_alert_chat_id: str | None = None  # the Telegram staff chat that gets the alert
+    media_max_mb: int = Field(20, ge=1)  # largest file a caseworker can open from a chat
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
         return async_database_url(url)
+
+    @field_validator("console_hours", "quiet_hours")
+    @classmethod
+    def _hours_span(cls, value: str) -> str:
+        from datetime import time
+
+        start, sep, end = value.partition("-")
+        try:
+            time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise ValueError("expected HH:MM-HH:MM")
+        return value
 
     @field_validator("default_locale")
     @classmethod

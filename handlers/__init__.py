@@ -11,6 +11,7 @@ def routers() -> list[Router]:
         assessment,
         checklist,
         fallback,
+        handoff,
         language,
         menu,
         package,
@@ -32,6 +33,7 @@ def routers() -> list[Router]:
         checklist.router,
         status.router,
         appointment.router,
+        handoff.router,
         search.router,
         fallback.router,
     ]

@@ -30,6 +30,7 @@ HELP_TEXT = N_(
     "/checklist: the documents you need\n"
     "/status: where your application is\n"
     "/appointment: book a visit to a centre\n"
+    "/operator: talk to a caseworker\n"
     "/language: change the language\n"
     "/profile: your profile and needs assessment\n"
     "/mydata: what I store about you\n"
@@ -52,7 +53,7 @@ def menu_item(label: str, action: str, order: int) -> None:
     _ITEMS[action] = MenuItem(label, action, order)
 
 
-menu_item(N_("About Qonys"), "about", 80)
+ABOUT = N_("About Qonys")  # from /help: the menu keeps to ten entries, a WhatsApp list
 menu_item(N_("Help"), "help", 90)
 menu_item(N_("Language · Тіл · Язык"), "language", 100)
 
@@ -88,7 +89,7 @@ async def on_menu(ctx: Context) -> None:
 @router.command("help")
 @router.action("help")
 async def on_help(ctx: Context) -> None:
-    ctx.reply(ctx._(HELP_TEXT), back_to_menu(ctx))
+    ctx.reply(ctx._(HELP_TEXT), [Button(ctx._(ABOUT), "about"), *back_to_menu(ctx)])
 
 
 @router.action("about")

@@ -180,6 +180,7 @@ FEATURES = {
     "documents": (N_("My documents checklist"), "cl"),
     "status": (N_("Where is my application?"), "st"),
     "appointment": (N_("Book a visit to the centre"), "ap"),
+    "caseworker": (N_("Talk to a caseworker"), "hf"),
 }
 
 

@@ -10,6 +10,8 @@ from bot.i18n import N_
 from bot.types import Button
 from content.normalise import normalise
 from content.search import Result
+from handlers import handoff
+from handlers.handoff import wants_person
 from handlers.language import ask_language
 from handlers.menu import menu_buttons
 from handlers.package import ask_region, package, show_topic
@@ -46,6 +48,9 @@ async def on_text(ctx: Context) -> None:
         return
     query = ctx.incoming.text or ""
     if smalltalk(ctx, query):
+        return
+    if wants_person(query):
+        await handoff.on_request(ctx)
         return
     results = package().index.search(query, lang=ctx.locale, k=3)
     if not results or results[0].score < FOUND:
@@ -101,9 +106,7 @@ async def _not_found(ctx: Context, query: str, results: list[Result]) -> None:
     ctx.reply(
         ctx._(NOT_FOUND),
         [
-            Button(
-                package().lib.topics["programme"]["caseworker"].label[ctx.locale], "p:caseworker"
-            ),
+            Button(ctx._(handoff.TALK), "hf"),
             *menu_buttons(ctx),
         ],
     )

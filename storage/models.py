@@ -122,6 +122,9 @@ class Message(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(500))
+    # Who wrote an outbound message: None for the bot, else the caseworker (staff are never
+    # deleted, only deactivated, so no foreign key: SQLite cannot add one to a live table).
+    staff_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
 
 
 class ProcessedUpdate(Base):
@@ -350,3 +353,103 @@ class Slot(Base):
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_day_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffUser(Base):
+    """A caseworker, supervisor or admin of the console. Only an argon2 hash of the password."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # caseworker | supervisor | admin
+    regions: Mapped[list[Any]] = mapped_column(default=list)  # a caseworker's regions
+    locale: Mapped[str] = mapped_column(String(8), default="kk")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is kept here."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Case(Base):
+    """A person's request to talk to a human: waiting → open (a caseworker holds it) → closed."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_region", "status", "region"),
+        Index("ix_cases_contact", "contact_id", "id"),
+        # Never reuse the id of an erased person's case: the audit log refers to it.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    region: Mapped[str | None] = mapped_column(String(32))  # None: not known, supervisors route
+    topic: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="waiting")
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_inbound_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(10))  # staff | person
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CaseNote(Base):
+    """An internal note on a case: staff only, never sent to the person."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CannedReply(Base):
+    """A ready answer in one language, kept by supervisors."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who of the staff saw or changed whose data, and when. Kept after a person is erased
+    (the contact id is then a dangling number), because the access itself happened."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_login: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[int | None] = mapped_column(BigInteger)
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -43,7 +43,7 @@ from pydantic import ValidationError
 from bot.channels.base import Caps, Permanent, RetryAfter, Transient, Unreachable
 from bot.core import Core
 from bot.i18n import N_, Translator
-from bot.outbox import Claimed
+from bot.outbox import Claimed, signed_text
 from bot.settings import LOCALES, Settings
 from bot.types import Incoming, Kind
 
@@ -59,6 +59,7 @@ COMMANDS = {
     "checklist": N_("My documents checklist"),
     "status": N_("Where is my application?"),
     "appointment": N_("Book a visit to the centre"),
+    "operator": N_("Talk to a caseworker"),
     "profile": N_("Your profile and needs assessment"),
     "mydata": N_("What I store about you"),
     "forget": N_("Delete everything about you"),
@@ -98,7 +99,30 @@ def incoming_from_message(message: TgMessage, update_id: int) -> Incoming:
     if message.contact:
         own = bool(user and message.contact.user_id == user.id)  # shared their own number
         inc.attachments = [{"phone": message.contact.phone_number, "verified": own}]
+    if file := media_file(message):
+        inc.attachments = [file]
+        inc.text = message.caption
     return inc
+
+
+# Default types of what Telegram sends without one (photos are always JPEG, voice OGG/Opus).
+_MIME = {"photo": "image/jpeg", "voice": "audio/ogg", "video_note": "video/mp4"}
+
+
+def media_file(message: TgMessage) -> dict[str, str] | None:
+    """Where a caseworker can fetch a photo, voice note or document the person sent."""
+    for attr in ("photo", "voice", "audio", "video", "video_note", "document"):
+        item = getattr(message, attr, None)
+        if not item:
+            continue
+        if attr == "photo":
+            item = item[-1]  # the largest size
+        mime = getattr(item, "mime_type", None) or _MIME.get(attr, "application/octet-stream")
+        found = {"media": attr, "ref": item.file_id, "mime": mime}
+        if name := getattr(item, "file_name", None):
+            found["name"] = name[:120]
+        return found
+    return None
 
 
 def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
@@ -174,6 +198,14 @@ class TelegramChannel:
         except TelegramAPIError as exc:
             log.info("answerCallbackQuery failed: %s", exc)
 
+    async def fetch(self, ref: str, limit: int) -> bytes:
+        """A file the person sent, by its file id (the Bot API serves up to 20 MB)."""
+        info = await self.bot.get_file(ref, request_timeout=int(self.settings.send_timeout))
+        if not info.file_path or (info.file_size or 0) > limit:
+            raise ValueError("file not available")
+        data = await self.bot.download_file(info.file_path, timeout=int(self.settings.send_timeout))
+        return data.read() if data else b""
+
     async def deliver(self, msg: Claimed) -> str | None:
         try:
             sent = await self._send(msg)
@@ -209,7 +241,7 @@ class TelegramChannel:
             )  # fmt: skip
         return await self.bot.send_message(
             chat_id=int(msg.chat_id),
-            text=msg.text,
+            text=signed_text(msg),
             parse_mode="HTML" if msg.payload.get("fmt") == "html" else None,
             reply_markup=keyboard(msg.payload.get("buttons", [])),
             request_timeout=timeout,

@@ -34,7 +34,7 @@ from sqlalchemy import func, select, update
 from bot.channels.base import Caps, Deferred, Permanent, RetryAfter, Transient, Unreachable
 from bot.core import Core
 from bot.i18n import N_, Translator
-from bot.outbox import Claimed
+from bot.outbox import Claimed, signed_text
 from bot.settings import ROOT, Settings
 from bot.types import Incoming, Kind
 from storage.db import Database
@@ -151,7 +151,23 @@ def _incoming(m: dict[str, Any], people: dict[str, Any]) -> Incoming | None:
         phones = [p.get("wa_id") or p.get("phone") for c in m.get("contacts") or []
                   for p in (c.get("phones") or [])]  # fmt: skip
         inc.attachments = [{"phone": str(phones[0]), "verified": False}] if phones else []
+    if kind_of in ("image", "video", "document", "audio"):
+        item = m.get(kind_of) or {}
+        inc.attachments = _media(kind_of, item) or inc.attachments
+        if item.get("caption"):
+            inc.text = str(item["caption"])
     return inc
+
+
+def _media(kind_of: str, item: dict[str, Any]) -> list[dict[str, str]]:
+    """Where a caseworker can fetch what the person sent: the media id and its type."""
+    if not item.get("id"):
+        return []
+    mime = str(item.get("mime_type") or "application/octet-stream")[:100]
+    found = {"media": kind_of, "ref": str(item["id"])[:100], "mime": mime}
+    if item.get("filename"):
+        found["name"] = str(item["filename"])[:120]
+    return [found]
 
 
 class WhatsAppChannel:
@@ -175,6 +191,13 @@ class WhatsAppChannel:
         self.on_requeue = lambda: None
 
     # ---- sending -----------------------------------------------------------------------
+
+    async def fetch(self, ref: str, limit: int) -> bytes:
+        """A file the person sent: ask the Graph API where it is, then download it."""
+        media = await self.wa.get_media_url(ref)
+        if (media.file_size or 0) > limit:
+            raise ValueError("file too large")
+        return await self.wa.get_media_bytes(media.url)
 
     async def deliver(self, msg: Claimed) -> str | None:
         contact = await self._contact(msg.contact_id)
@@ -218,7 +241,7 @@ class WhatsAppChannel:
                 longitude=media["longitude"],
                 name=caption,
             )
-        shape = menu_shape(msg.text, msg.payload.get("buttons", []))
+        shape = menu_shape(signed_text(msg), msg.payload.get("buttons", []))
         if shape["kind"] == "buttons":
             buttons = [WaButton(title=t, callback_data=b["action"]) for t, b in shape["buttons"]]
             return await self.wa.send_message(to=msg.chat_id, text=shape["text"], buttons=buttons)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
 from bot.channels.base import Caps
-from bot.channels.webchat.hub import Hub
+from bot.hub import Hub
 from bot.i18n import N_, Translator, match_locale
 from bot.outbox import Claimed
 from bot.runtime import Runtime
@@ -220,6 +220,8 @@ def as_json(row: Message) -> dict[str, Any]:
         "buttons": payload.get("buttons", []) if row.direction == "out" else [],
         "at": row.created_at.isoformat() if row.created_at else None,
     }
+    if row.direction == "out" and payload.get("agent"):
+        data["from"], data["agent"] = "agent", payload["agent"]  # a caseworker wrote this
     if row.direction == "out" and payload.get("fmt") == "html":
         data["html"] = True  # rendered by the server with every character escaped but <b>
     media = payload.get("media") if row.direction == "out" else None

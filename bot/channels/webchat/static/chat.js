@@ -43,8 +43,14 @@
       if (mine) mine.remove();
       if (!m.text || m.text.startsWith("/start")) return;
     }
-    const el = bubble(m.from, m.text);
+    const el = bubble(m.from === "agent" ? "bot agent" : m.from, m.text);
     el.dataset.id = m.id;
+    if (m.agent) {  // a caseworker wrote this: say who
+      const who = document.createElement("div");
+      who.className = "who";
+      who.textContent = "👤 " + m.agent;
+      el.insertBefore(who, el.firstChild);
+    }
     // The server escapes every character of formatted text and adds only <b>.
     if (m.html) el.querySelector(".bubble").innerHTML = m.text;
     if (m.image) {

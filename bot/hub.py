@@ -1,4 +1,4 @@
-"""Live delivery to open web-chat pages: a wake-up per visitor, in this process.
+"""Wake-ups in this process: a web-chat page per visitor, the open consoles.
 
 The stream reads the messages themselves from the database, so a lost wake-up costs at most
 one poll interval and a reconnecting page resumes from its Last-Event-ID.
