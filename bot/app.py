@@ -28,6 +28,18 @@ log = logging.getLogger(__name__)
 STATIC = Path(webchat.__file__).resolve().parent / "static"
 
 
+def _wait_alerts(runtime: Runtime, settings: Settings, telegram) -> asyncio.Task | None:  # type: ignore[no-untyped-def]
+    """Staff alerts on long waits, when switched on and a Telegram bot can send them."""
+    if not (settings.console_alert_minutes and settings.console_alert_chat_id and telegram):
+        return None
+    from bot.alerts import WaitAlerts
+
+    async def send(text: str) -> None:
+        await telegram.bot.send_message(chat_id=settings.console_alert_chat_id, text=text)
+
+    return asyncio.create_task(WaitAlerts(runtime.db, settings, send).run_forever())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = Runtime(settings)
@@ -78,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.db, settings, on_outbox=lambda ch: runtime.core.on_outbox(ch, 0)
         )
         jobs = asyncio.create_task(scheduler.run_forever())
+        alerts = _wait_alerts(runtime, settings, telegram)
         log.info(
             "Qonys is up: web chat on /, Telegram %s, WhatsApp %s",
             settings.telegram_mode or "off",
@@ -86,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         chores.cancel()
         jobs.cancel()
+        if alerts:
+            alerts.cancel()
         if telegram:
             await telegram.stop()
         await runtime.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from content.questionnaire import get_questionnaires
 from handlers import questionnaire as qn
+from handlers.handoff import TOPIC_LABELS
 from handlers.profile import short_text, shown
 from storage import privacy
 
@@ -68,9 +69,15 @@ async def describe(ctx: Context) -> list[str]:
     for slot in data["visits"]:
         parts.append(ctx._("Visit booked: {when}, office {office}",
                            when=_when(slot.starts_at), office=slot.office_id))  # fmt: skip
+    for case in data["cases"]:
+        topic = ctx._(TOPIC_LABELS.get(case.topic, case.topic))
+        state = case.status + (f", ★{case.rating}" if case.rating else "")
+        line = ctx._("Request to a caseworker {at}: {topic}, {state}", at=_when(case.created_at),
+                     topic=topic, state=state)  # fmt: skip
+        parts.append(line)
     transcript = [ctx._("Our conversation ({n} messages):", n=len(data["messages"]))]
     for m in data["messages"]:
-        who = ctx._("you") if m.direction == "in" else "Qonys"
+        who = ctx._("you") if m.direction == "in" else (m.payload or {}).get("agent") or "Qonys"
         transcript.append(f"{_when(m.created_at)} {who}: {(m.text or f'[{m.kind}]')[:500]}")
     parts.append("\n".join(transcript))
     if data["unanswered"]:

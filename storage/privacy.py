@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AssessmentAnswer,
     AssessmentResult,
+    Case,
     ChecklistProgress,
     Consent,
     Contact,
@@ -94,4 +95,5 @@ async def export(s: AsyncSession, contact: Contact) -> dict[str, Any]:
         "checklists": await rows(ChecklistProgress),
         "subscriptions": await rows(StatusSubscription),
         "visits": await rows(Slot, Slot.starts_at),
+        "cases": await rows(Case, Case.id),
     }

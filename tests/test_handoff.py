@@ -3,7 +3,7 @@ case, and the person rates it: end to end over HTTP on the real app, on both dat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,7 +13,7 @@ from bot.app import create_app
 from bot.i18n import Translator
 from bot.settings import Settings
 from handlers import handoff
-from storage.models import AuditEntry, Case, Message
+from storage.models import AuditEntry, Case, Contact, Message, utcnow
 from tests.conftest import LiveServer, eventually
 from tests.console_helpers import Console, add_staff
 
@@ -212,3 +212,34 @@ async def test_messages_of_a_held_chat_are_stored_for_the_caseworker(server: Liv
         case = await s.scalar(select(Case))
     assert last.direction == "in" and last.kind == "too_long"
     assert case.status == "waiting"
+
+
+async def test_the_whatsapp_window_is_visible_in_the_reply_box(server: LiveServer) -> None:
+    runtime = server.app.state.runtime
+    await add_staff(runtime, "aigul", regions=("kostanay",))
+    ids = {}
+    async with runtime.db.transaction() as s:
+        for name, hours in (("fresh", 1), ("stale", 30)):
+            contact = Contact(channel="whatsapp", external_id=name, step="handoff", locale="kk")
+            contact.step_data, contact.last_buttons = {}, []
+            s.add(contact)
+            await s.flush()
+            written = utcnow() - timedelta(hours=hours)
+            s.add(Message(contact_id=contact.id, channel="whatsapp", direction="in",
+                          kind="text", text="Сәлеметсіз бе", created_at=written))  # fmt: skip
+            case = Case(contact_id=contact.id, region="kostanay", topic="job", created_at=written)
+            s.add(case)
+            await s.flush()
+            ids[name] = case.id
+    worker = Console(server.url)
+    await worker.login("aigul")
+    warning = RU.gettext(
+        "This person last wrote on WhatsApp more than 24 hours ago. WhatsApp now allows only an "
+        "approved template. Qonys sends the template below, and your reply is delivered as soon "
+        "as the person answers it."
+    )
+    fresh = await worker.get(f"/console/cases/{ids['fresh']}")
+    stale = await worker.get(f"/console/cases/{ids['stale']}")
+    assert warning not in fresh.text
+    assert warning in stale.text and "Qonys-та сізге жаңа хабарлама бар" in stale.text
+    await worker.aclose()
