@@ -14,7 +14,7 @@ from sqlalchemy import delete
 
 from storage import privacy
 from storage.db import Database
-from storage.models import LookupAttempt, ProcessedUpdate, utcnow
+from storage.models import LookupAttempt, ProcessedUpdate, StaffSession, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,10 @@ async def forget_old_attempts_and_files(db: Database, data_dir: Path) -> int:
     async with db.transaction() as s:
         await s.execute(
             delete(LookupAttempt).where(LookupAttempt.created_at < utcnow() - timedelta(days=1))
+        )
+        # Expired console sign-ins are refused when used; this only clears their rows.
+        await s.execute(
+            delete(StaffSession).where(StaffSession.created_at < utcnow() - timedelta(days=14))
         )
     cutoff, removed = time.time() - 7 * 86400, 0
     for path in (data_dir / "private" / "checklists").glob("*.pdf"):

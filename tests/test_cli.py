@@ -62,3 +62,21 @@ def test_unanswered_questions_report(tmp_path: Path) -> None:
     header, row = run.stdout.splitlines()
     assert header == "asked_at,lang,question,closest_section,score"
     assert ",ru,zzzz qqqq xxxx," in row
+
+
+def test_users_add_list_and_disable(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'staff.db'}"
+    short = qonys("users", "add", "aigul", "--region", "kostanay", "--password-stdin",
+                  "--db", db, stdin="short\n", tmp=tmp_path)  # fmt: skip
+    assert short.returncode != 0 and "10 characters" in short.stderr
+    unknown = qonys("users", "add", "aigul", "--region", "mars", "--password-stdin",
+                    "--db", db, stdin="long enough pass\n", tmp=tmp_path)  # fmt: skip
+    assert unknown.returncode != 0 and "mars" in unknown.stderr
+    args = ["users", "add", "Aigul", "--region", "kostanay", "--name", "Айгүл", "--password-stdin"]
+    ok = qonys(*args, "--db", db, stdin="long enough pass\n", tmp=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    listed = qonys("users", "list", "--db", db, tmp=tmp_path).stdout
+    assert "aigul\tcaseworker\tkostanay\tactive\tАйгүл" in listed
+    assert "long enough pass" not in listed
+    assert qonys("users", "disable", "aigul", "--db", db, tmp=tmp_path).returncode == 0
+    assert "\toff\t" in qonys("users", "list", "--db", db, tmp=tmp_path).stdout

@@ -13,7 +13,7 @@ from bot.channels.terminal import TerminalChat
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.types import Incoming
-from handlers.menu import HELP_TEXT, MENU_QUESTION, menu_items
+from handlers.menu import ABOUT_TEXT, HELP_TEXT, MENU_QUESTION, menu_items
 from storage.models import Contact, Message
 
 KK, RU, EN = Translator("kk"), Translator("ru"), Translator("en")
@@ -96,11 +96,13 @@ async def test_help_and_menu_in_each_language(runtime: Runtime, lang: str) -> No
     await chat.term.begin(lang=lang)
     printed = await chat.say("/help")
     assert printed.startswith(tr.gettext(HELP_TEXT))
-    assert buttons(printed) == [tr.gettext("Menu")]
-    printed = await chat.say("1")
+    assert buttons(printed) == [tr.gettext("About Qonys"), tr.gettext("Menu")]
+    assert tr.gettext(ABOUT_TEXT)[:40] in await chat.say("1")
+    printed = await chat.say("/menu")
     assert tr.gettext(MENU_Q) in printed
     assert buttons(printed) == [tr.gettext(item.label) for item in menu_items()]
-    assert {tr.gettext("About Qonys"), tr.gettext("Help")} <= set(buttons(printed))
+    assert {tr.gettext("Talk to a caseworker"), tr.gettext("Help")} <= set(buttons(printed))
+    assert len(menu_items()) <= 10, "the menu stays one WhatsApp list"
 
 
 UNDERSTOOD_NOT = [

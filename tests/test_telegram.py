@@ -98,8 +98,8 @@ async def test_commands_are_registered_per_language(polling, fake: FakeBotAPI) -
     for lang in ("kk", "ru", "en"):
         commands = fake.bot_commands(language_code=lang)
         assert [c["command"] for c in commands] == [
-            "start", "menu", "language", "checklist", "status", "appointment", "profile", "mydata",
-            "forget", "help",
+            "start", "menu", "language", "checklist", "status", "appointment", "operator",
+            "profile", "mydata", "forget", "help",
         ]  # fmt: skip
         assert commands[1]["description"] == Translator(lang).gettext("Main menu")
     assert fake.bot_commands()[1]["description"] == Translator("kk").gettext("Main menu")
@@ -140,7 +140,7 @@ async def test_429_and_502_neither_lose_nor_duplicate(polling, fake: FakeBotAPI)
     await asyncio.sleep(1.5)  # time for any duplicate to show up
     sent = fake.sent_messages(USER)
     assert len(sent) == 2
-    assert "lang:ru" in callback_datas(sent[0]) and callback_datas(sent[1]) == ["menu"]
+    assert "lang:ru" in callback_datas(sent[0]) and callback_datas(sent[1]) == ["about", "menu"]
     statuses = [(m.status, m.attempts, m.external_id) for m in await rows(polling)]
     assert statuses[0] == ("sent", 2, str(sent[0]["message_id"])), "429 is free, 502 counts"
     assert [s for s, _, _ in statuses] == ["sent", "sent"]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from bot.channels.whatsapp import BUTTON_MAX, ROW_MAX, WhatsAppChannel, menu_shape, shorten
 from bot.i18n import Translator
 from content.package import get_package
+from handlers import handoff
 from handlers.menu import menu_buttons
 from storage.models import Contact, Message, utcnow
 from tests.conftest import LiveServer, eventually, free_port, make_settings
@@ -123,8 +124,10 @@ async def test_a_whole_conversation(wa, fake: FakeGraphAPI) -> None:  # type: ig
     assert chart["type"] == "image" and "Казгидромет" in chart["image"]["caption"]
     assert lib.entry("pavlodar/climate", "ru").title in body(climate)
     assert "**" not in body(climate) and "<b>" not in body(climate), "plain text on WhatsApp"
-    [answer] = await say(wa, fake, fake.make_text(WA_ID, "оператор"))
+    [answer] = await say(wa, fake, fake.make_text(WA_ID, "кто мой куратор"))
     assert lib.entry("programme/caseworker", "ru").title in body(answer)
+    [notice] = await say(wa, fake, fake.make_text(WA_ID, "оператор"))
+    assert RU.gettext(handoff.NOTICE) in body(notice), "asking for a human starts the handoff"
     async with wa.app.state.runtime.db.sessions() as s:
         contact = await s.scalar(select(Contact))
     assert (contact.external_id.startswith("KZ."), contact.phone) == (True, WA_ID)
