@@ -29,7 +29,7 @@ def test_chat_reads_stdin_and_prints_buttons(tmp_path: Path) -> None:
     assert "  [1] Қазақша\n  [2] Русский\n  [3] English" in out
     assert ru.gettext("What would you like to do? Choose below.") in out
     assert f"] {ru.gettext('Help')}\n" in out
-    assert out.rstrip().endswith(f"  [1] {ru.gettext('Menu')}"), "the label pressed Help"
+    assert out.rstrip().endswith(f"  [2] {ru.gettext('Menu')}"), "the label pressed Help"
 
     again = qonys("chat", "--db", db, "--user", "asel", stdin="/menu\n", tmp=tmp_path)
     assert ru.gettext("What would you like to do? Choose below.") in again.stdout

@@ -130,6 +130,7 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
         else:
             inc.text = data.text
         await runtime.core.handle(inc)
+        hub.publish(key)  # the page shows its own message even when nobody answers it (handoff)
         return {"ok": True}
 
     @api.get("/api/chat/stream")
