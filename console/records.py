@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,6 +17,7 @@ from bot.api import SlotPlan, plan_times
 from console.web import Form, Signed, SignedIn, audit, back, render, runtime_of
 from content.procedures import get_procedures
 from handlers.handoff import region_names
+from handlers.status import today
 from storage import applications
 from storage import appointments as appts
 from storage.models import Application, Office, Slot, utcnow
@@ -61,7 +61,7 @@ async def applications_page(
         choices=choices,
         titles={sid: st.title.text(lang) for sid, st in statuses.items()},
         result=result,
-        today=date.today().isoformat(),
+        today=today(runtime_of(request).settings).isoformat(),
         regions=region_names(lang),
     )
 
@@ -163,7 +163,7 @@ async def slots_page(request: Request, signed: SignedIn, result: str = "") -> HT
         booked=booked,
         services={k: v.title.text(signed.staff.locale) for k, v in services.items()},
         result=result,
-        today=date.today().isoformat(),
+        today=today(runtime_of(request).settings).isoformat(),
     )
 
 

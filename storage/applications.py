@@ -44,7 +44,7 @@ class Row(BaseModel):
     status: str
     status_date: date
 
-    @field_validator("phone", "iin", mode="before")
+    @field_validator("phone", "iin", "birth_date", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
