@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.alerts import WaitAlerts
+from bot.alerts import WAITING_LONG, WaitAlerts
 from bot.app import create_app
 from bot.clock import FakeClock
+from bot.i18n import Translator
 from storage.models import Case, Contact, Message, utcnow
 from tests.conftest import LiveServer, eventually, free_port, make_settings
 from tests.console_helpers import Console, add_staff
@@ -112,7 +113,8 @@ async def test_a_long_wait_alerts_the_staff_chat_once(server: LiveServer, fake: 
     async with runtime.db.transaction() as s:
         await s.execute(update(Case).values(created_at=utcnow() - timedelta(minutes=6)))
     alert = (await fake.wait_for_messages(STAFF_CHAT, count=1))[-1]
-    assert "5 min" in alert["text"] and "/console/cases/" in alert["text"]
+    expected = Translator("kk").gettext(WAITING_LONG, minutes=5)  # staff language: DEFAULT_LOCALE
+    assert alert["text"].startswith(expected) and "/console/cases/" in alert["text"]
     async with runtime.db.sessions() as s:
         contact = await s.scalar(select(Contact).where(Contact.channel == "telegram"))
     assert str(USER) not in alert["text"] and (contact.display_name or "") not in alert["text"]

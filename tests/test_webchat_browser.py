@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from bot.i18n import Translator
 from content.package import get_package
 from handlers import routers
-from handlers.menu import ABOUT_TEXT, HELP_TEXT, MENU_QUESTION, menu_items
+from handlers.menu import HELP_TEXT, MENU_QUESTION, menu_items
 from handlers.search import NOT_FOUND
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,7 +55,6 @@ GREETING = (
 )
 MENU = MENU_QUESTION
 HELP = HELP_TEXT
-ABOUT = ABOUT_TEXT
 FIRST_CHOOSE = "Let us first choose the language we will talk in."
 routers()  # importing the feature modules registers their menu entries
 MENU_LABELS = [item.label for item in menu_items()]
@@ -250,7 +249,9 @@ def test_choose_russian_then_help(new_page: Callable[..., Page]) -> None:
 
     press(page, _("ru", "Help"))
     expect(last_bot(page).locator(".bubble")).to_contain_text(first_line(_("ru", HELP)))
-    expect(last_bot(page).locator(".buttons button")).to_have_text([_("ru", "Menu")])
+    expect(last_bot(page).locator(".buttons button")).to_have_text(
+        [_("ru", "About Qonys"), _("ru", "Menu")]
+    )
 
 
 def test_free_text_before_and_after_choosing_a_language(new_page: Callable[..., Page]) -> None:
@@ -299,11 +300,11 @@ def test_reload_keeps_history_and_live_replies(new_page: Callable[..., Page]) ->
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#text")).to_have_attribute("placeholder", _("en", "Write a message…"))
 
-    press(page, _("en", "About Qonys"))
-    expect(last_bot(page).locator(".bubble")).to_contain_text(first_line(_("en", ABOUT)))
+    press(page, _("en", "Help"))
+    expect(last_bot(page).locator(".bubble")).to_contain_text(first_line(_("en", HELP)))
     # exactly the pressed button and its answer were added: no second greeting after reload
     expect(messages).to_have_count(5)
-    expect(page.locator("#log .msg.user .bubble")).to_have_text(["English", _("en", "About Qonys")])
+    expect(page.locator("#log .msg.user .bubble")).to_have_text(["English", _("en", "Help")])
 
 
 def test_deep_link_records_the_source(new_page: Callable[..., Page], server: Server) -> None:
