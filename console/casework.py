@@ -4,6 +4,8 @@ regions, so another region's case id answers 404 whatever is typed."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
 from bot.outbox import PRIORITY_REPLY, new_rows
-from bot.runtime import CAPS
+from bot.runtime import CAPS, Runtime
 from bot.types import Reply
 from console.dossier import dossier
 from console.web import Form, Signed, SignedIn, audit, back, render, runtime_of
@@ -62,6 +64,20 @@ async def _transcript(s: AsyncSession, contact: Contact) -> list[Any]:
         .limit(TRANSCRIPT_LIMIT)
     )
     return list(rows)[::-1]
+
+
+@asynccontextmanager
+async def _held(
+    runtime: Runtime, signed: Signed, case_id: int
+) -> AsyncIterator[tuple[AsyncSession, Case, Contact]]:
+    """The case in a transaction under the person's lock, so what a caseworker writes and what
+    the person sends meanwhile keep their order."""
+    async with runtime.db.sessions() as s:
+        _, contact = await _case(s, signed, case_id)
+    key = f"{contact.channel}:{contact.external_id}"
+    async with runtime.core.locks.hold(key), runtime.db.transaction() as s:
+        case, contact = await _case(s, signed, case_id)
+        yield s, case, contact
 
 
 def window_closed(contact: Contact, last_inbound: Any) -> bool:
@@ -158,12 +174,7 @@ async def reply(request: Request, case_id: int, signed: SignedIn, data: Form) ->
     if len(text) > MAX_REPLY:
         return back(f"/console/cases/{case_id}?notice=long")
     runtime = runtime_of(request)
-    async with runtime.db.sessions() as s:
-        _, contact = await _case(s, signed, case_id)
-    # Under the person's lock, so the reply and what they send meanwhile keep their order.
-    key = f"{contact.channel}:{contact.external_id}"
-    async with runtime.core.locks.hold(key), runtime.db.transaction() as s:
-        case, contact = await _case(s, signed, case_id)
+    async with _held(runtime, signed, case_id) as (s, case, contact):
         if case.status == "closed":
             return back(f"/console/cases/{case_id}?notice=closed")
         rows = new_rows(contact, Reply(text=text), CAPS[contact.channel].max_text, PRIORITY_REPLY)
@@ -198,11 +209,7 @@ async def close(request: Request, case_id: int, signed: SignedIn, data: Form) ->
     if outcome not in cases.OUTCOMES:
         raise HTTPException(422, "choose an outcome")
     runtime = runtime_of(request)
-    async with runtime.db.sessions() as s:
-        _, contact = await _case(s, signed, case_id)
-    key = f"{contact.channel}:{contact.external_id}"
-    async with runtime.core.locks.hold(key), runtime.db.transaction() as s:
-        case, contact = await _case(s, signed, case_id)
+    async with _held(runtime, signed, case_id) as (s, case, contact):
         if case.status == "closed":
             return back(f"/console/cases/{case_id}?notice=closed")
         cases.close(case, outcome, "staff")

@@ -11,7 +11,6 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import select
 
 from bot.context import Context
 from bot.dispatcher import Router
@@ -22,6 +21,7 @@ from content.normalise import normalise
 from content.questionnaire import get_questionnaires
 from handlers.menu import back_to_menu, menu_item, outdated_button, show_menu
 from handlers.package import package
+from handlers.profile import latest_consent
 from storage import cases
 from storage.models import Case, Consent, Contact, Profile, utcnow
 
@@ -212,12 +212,7 @@ def _hours(spec: str) -> tuple[time, time]:
 
 
 async def _agreed(ctx: Context) -> bool:
-    latest = await ctx.session.scalar(
-        select(Consent)
-        .where(Consent.contact_id == ctx.contact.id, Consent.kind == CONSENT_KIND)
-        .order_by(Consent.id.desc())
-        .limit(1)
-    )
+    latest = await latest_consent(ctx, CONSENT_KIND)
     return bool(latest and latest.granted)
 
 

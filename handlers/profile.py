@@ -40,13 +40,18 @@ CONSENT_WITHDRAWN = N_(
 )
 
 
-async def consent_in_force(ctx: Context) -> bool:
-    latest = await ctx.session.scalar(
+async def latest_consent(ctx: Context, kind: str) -> Consent | None:
+    """The consent of this kind in force: the person's latest answer."""
+    return await ctx.session.scalar(
         select(Consent)
-        .where(Consent.contact_id == ctx.contact.id, Consent.kind == KIND)
+        .where(Consent.contact_id == ctx.contact.id, Consent.kind == kind)
         .order_by(Consent.id.desc())
         .limit(1)
     )
+
+
+async def consent_in_force(ctx: Context) -> bool:
+    latest = await latest_consent(ctx, KIND)
     version = get_questionnaires().consent_version
     return bool(latest and latest.granted and latest.version == version)
 

@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -82,6 +83,7 @@ class LiveServer:
     """The real ASGI app under uvicorn on a loopback port, inside the test's event loop."""
 
     def __init__(self, app: object, port: int | None = None) -> None:
+        self.app: Any = app
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
@@ -104,6 +106,15 @@ class LiveServer:
         self.server.should_exit = True
         if self.task:
             await asyncio.wait_for(self.task, 15)
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[LiveServer]:
+    """The whole app (web chat, console, API) under uvicorn; `server.app` is the FastAPI app."""
+    from bot.app import create_app
+
+    async with LiveServer(create_app(settings)) as live:
+        yield live
 
 
 async def eventually(check, within: float = 10.0, interval: float = 0.05):  # type: ignore[no-untyped-def]

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
-from bot.app import create_app
-from bot.settings import Settings
 from storage import appointments as appts
 from storage.models import (
     Application,
@@ -23,14 +20,6 @@ from storage.models import (
 )
 from tests.conftest import LiveServer
 from tests.console_helpers import Console, add_staff
-
-
-@pytest.fixture
-async def server(settings: Settings):  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    async with LiveServer(app) as live:
-        live.app = app
-        yield live
 
 
 async def test_a_new_status_from_the_console_is_messaged_to_subscribers(server: LiveServer) -> None:

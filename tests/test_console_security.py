@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
@@ -21,18 +20,8 @@ from tests.conftest import LiveServer, make_settings
 from tests.console_helpers import Console, add_staff
 
 
-async def _serve(settings: Settings):  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    server = LiveServer(app)
-    server.app = app
-    return server
-
-
-@pytest.fixture
-async def server(settings: Settings):  # type: ignore[no-untyped-def]
-    live = await _serve(settings)
-    async with live:
-        yield live
+async def _serve(settings: Settings) -> LiveServer:
+    return LiveServer(create_app(settings))
 
 
 async def waiting_case(runtime, region: str, text: str = "Помогите с документами") -> int:  # type: ignore[no-untyped-def]

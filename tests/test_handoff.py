@@ -9,23 +9,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.i18n import Translator
-from bot.settings import Settings
 from handlers import handoff
 from storage.models import AuditEntry, Case, Contact, Message, utcnow
 from tests.conftest import LiveServer, eventually
 from tests.console_helpers import Console, add_staff
 
 RU = Translator("ru")
-
-
-@pytest.fixture
-async def server(settings: Settings):  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    async with LiveServer(app) as live:
-        live.app = app
-        yield live
 
 
 async def chat(c: httpx.AsyncClient, text: str | None = None, action: str | None = None) -> None:

@@ -13,17 +13,8 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.i18n import Translator
-from bot.settings import Settings
 from storage.models import Message
 from tests.conftest import LiveServer, eventually
-
-
-@pytest.fixture
-async def server(settings: Settings):  # type: ignore[no-untyped-def]
-    app = create_app(settings)
-    async with LiveServer(app) as live:
-        live.app = app
-        yield live
 
 
 async def history(client: httpx.AsyncClient, after: int = 0) -> dict:
