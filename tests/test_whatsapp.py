@@ -17,7 +17,7 @@ from bot.i18n import Translator
 from content.package import get_package
 from handlers import handoff
 from handlers.menu import menu_buttons
-from storage.models import Contact, Message, utcnow
+from storage.models import Case, Contact, Message, utcnow
 from tests.conftest import LiveServer, eventually, free_port, make_settings
 from tests.fakes.whatsapp_api import FakeGraphAPI
 
@@ -303,3 +303,35 @@ async def test_documents_and_map_pins(wa, fake: FakeGraphAPI, tmp_path: Path) ->
     assert [m["type"] for m in sent[-2:]] == ["document", "location"]
     assert sent[-2]["document"]["filename"] == "checklist.pdf"
     assert sent[-1]["location"]["latitude"] == 52.287
+
+
+async def test_a_voice_note_in_a_handoff_plays_in_the_console(wa, fake: FakeGraphAPI) -> None:  # type: ignore[no-untyped-def]
+    from tests.console_helpers import Console, add_staff
+
+    runtime = wa.app.state.runtime
+    await add_staff(runtime, "dana", regions=("pavlodar",))
+    await start_in_russian(wa, fake)
+    await say(wa, fake, fake.make_text(WA_ID, "оператор"))
+    await say(wa, fake, fake.make_button_reply(WA_ID, "hfok", "Согласен"))
+    await say(wa, fake, fake.make_list_reply(WA_ID, "hft:housing", "Жильё"))
+    await say(wa, fake, fake.make_text(WA_ID, "Павлодарская область"))  # a label of the list
+    await say(wa, fake, fake.make_audio(WA_ID, data=b"OggS\x00the-voice"), expect=0)
+    await say(wa, fake, fake.make_document(WA_ID, data=b"%PDF-1.4 mine"), expect=0)
+
+    async def stored() -> list[Message]:
+        async with runtime.db.sessions() as s:
+            found = await s.scalars(select(Message).where(Message.kind.in_(["voice", "document"])))
+            rows = list(found)
+            return rows if len(rows) == 2 else []
+
+    voice, document = sorted(await eventually(stored), key=lambda m: m.kind != "voice")
+    async with runtime.db.sessions() as s:
+        case = await s.scalar(select(Case))
+    assert case.region == "pavlodar" and case.topic == "housing"
+    worker = Console(wa.url)
+    await worker.login("dana")
+    played = await worker.get(f"/console/cases/{case.id}/media/{voice.id}")
+    assert played.content == b"OggS\x00the-voice" and played.headers["content-type"] == "audio/ogg"
+    opened = await worker.get(f"/console/cases/{case.id}/media/{document.id}")
+    assert opened.content == b"%PDF-1.4 mine"
+    await worker.aclose()
