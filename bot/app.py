@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 import console
 from bot import api, housekeeping
+from bot.campaigns import CampaignRunner
 from bot.channels import webchat
 from bot.hub import Hub
 from bot.runtime import Runtime
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.db, settings, on_outbox=lambda ch: runtime.core.on_outbox(ch, 0)
         )
         jobs = asyncio.create_task(scheduler.run_forever())
+        campaigns = asyncio.create_task(app.state.campaigns.run_forever())
         alerts = _wait_alerts(runtime, settings, telegram)
         log.info(
             "Qonys is up: web chat on /, Telegram %s, WhatsApp %s",
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         chores.cancel()
         jobs.cancel()
+        campaigns.cancel()
         if alerts:
             alerts.cancel()
         if telegram:
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Qonys", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.runtime, app.state.hub, app.state.telegram = runtime, hub, telegram
+    app.state.campaigns = CampaignRunner(runtime.db, settings, on_outbox=runtime.wake)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     charts = settings.data_dir / "charts"
     charts.mkdir(parents=True, exist_ok=True)

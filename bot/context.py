@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,8 @@ class Context:
     # Who else should hear of this event once it is committed ("console": open consoles).
     signals: set[str] = field(default_factory=set)
     translator: Translator = field(init=False)
+    # Routes the event again after a handler changed it (a counted campaign button).
+    redispatch: Callable[[], Awaitable[None]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.translator = Translator(self.locale)

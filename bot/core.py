@@ -20,7 +20,7 @@ from bot.context import Context
 from bot.dispatcher import Dispatcher
 from bot.i18n import match_locale
 from bot.locks import LocalLocks
-from bot.outbox import PRIORITY_REPLY, new_rows
+from bot.outbox import PRIORITY_REPLY, new_rows, promote
 from bot.settings import Settings
 from bot.textsplit import clean_text
 from bot.types import Incoming
@@ -92,7 +92,7 @@ class Core:
                     await apologise(ctx)
                 else:
                     await self.dispatcher.dispatch(ctx)
-                self._record(s, ctx)
+                await self._record(s, ctx)
                 return ctx.contact.id, ctx.signals  # erasure replaces the contact with a blank one
         except IntegrityError as exc:
             if inc.update_id and "processed_updates" in str(exc):
@@ -152,7 +152,7 @@ class Core:
             inc.kind, inc.action = "action", chosen[0]["action"]
             inc.pressed_label = chosen[0]["label"]
 
-    def _record(self, s: AsyncSession, ctx: Context) -> None:
+    async def _record(self, s: AsyncSession, ctx: Context) -> None:
         inc, contact = ctx.incoming, ctx.contact
         s.add(
             Message(
@@ -167,6 +167,8 @@ class Core:
             )
         )
         limit = self.caps[inc.channel].max_text
+        if ctx.replies:
+            await promote(s, contact.id)
         for reply in ctx.replies:
             s.add_all(new_rows(contact, reply, limit, PRIORITY_REPLY))
         with_buttons = [r for r in ctx.replies if r.buttons]

@@ -1,8 +1,9 @@
 """Routing of an incoming event to a handler, in the spirit of aiogram's routers.
 
-Order: a hold on the contact's step (a conversation held by a caseworker), a command
-(`/start`), then a pressed button (its action id, or a typed number or label of the last
-buttons), then the contact's dialog step, then handlers by message kind, then the fallback.
+Order: a keyword that works everywhere ("stop"), a hold on the contact's step (a
+conversation held by a caseworker), a command (`/start`), then a pressed button (its action
+id, or a typed number or label of the last buttons), then the contact's dialog step, then
+handlers by message kind, then the fallback.
 Feature modules in `handlers/` each expose a `router`.
 """
 
@@ -27,6 +28,7 @@ class Router:
     steps: dict[str, Handler] = field(default_factory=dict)
     kinds: dict[str, Handler] = field(default_factory=dict)
     holds: dict[str, Hold] = field(default_factory=dict)
+    keywords: dict[str, Handler] = field(default_factory=dict)
     fallback_handler: Handler | None = None
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
@@ -45,6 +47,10 @@ class Router:
             return handler
 
         return decorator
+
+    def keyword(self, *words: str) -> Callable[[Handler], Handler]:
+        """A whole message that means the same in any step or conversation ("стоп")."""
+        return self._register(self.keywords, tuple(w.casefold() for w in words))
 
     def message(self, *kinds: str) -> Callable[[Handler], Handler]:
         return self._register(self.kinds, kinds)
@@ -96,6 +102,13 @@ class Dispatcher:
         raise LookupError("no fallback handler registered")
 
     async def dispatch(self, ctx: Context) -> None:
+        ctx.redispatch = lambda: self.resolve(ctx)(ctx)
+        inc = ctx.incoming
+        if inc.kind == "text" and inc.text and len(inc.text) <= 40:
+            word = inc.text.strip(" .!?/").casefold()
+            if handler := self._find("keywords", word):
+                await handler(ctx)
+                return
         step = ctx.contact.step
         hold = self._find("holds", step) if step else None
         if hold and await hold(ctx):

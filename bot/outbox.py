@@ -1,8 +1,10 @@
 """The outbox: outbound rows of the `messages` table, claimed and settled by senders.
 
 A row is written in the same transaction as the state change that caused it (see core.py).
-Senders claim due rows with a lease; a row still `sending` when its lease runs out (the
-process died mid-send) goes back to `pending`, so nothing written is lost.
+Senders claim due rows with a lease and mark a row `dispatched_at` just before they call
+the platform. A row still `sending` when its lease runs out (the process died) goes back to
+`pending` if it never left; if it was on its way, a reply is sent again (twice beats never)
+and a campaign message is settled as sent (a person never gets the same news twice).
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ class Claimed:
     payload: dict
     attempts: int
     kind: str = "text"
+    priority: int = PRIORITY_REPLY
+    claimed_at: datetime | None = None
 
 
 async def claim(db: Database, channel: str, limit: int) -> list[Claimed]:
@@ -114,9 +118,26 @@ async def claim(db: Database, channel: str, limit: int) -> list[Claimed]:
         for msg, _ in rows:
             msg.status, msg.claimed_at, msg.attempts = "sending", now, msg.attempts + 1
     return [
-        Claimed(m.id, m.contact_id, ext, m.text or "", m.payload or {}, m.attempts, m.kind)
+        Claimed(m.id, m.contact_id, ext, m.text or "", m.payload or {}, m.attempts, m.kind,
+                m.priority, now)
         for m, ext in rows
-    ]
+    ]  # fmt: skip
+
+
+async def dispatch(db: Database, row: Claimed) -> bool:
+    """Record that the row is leaving now; False if its claim was lost meanwhile (its lease
+    ran out and it was claimed again), so it must not be sent by us."""
+    async with db.transaction() as s:
+        result = await s.execute(
+            update(Message)
+            .where(
+                Message.id == row.id,
+                Message.status == "sending",
+                Message.claimed_at == row.claimed_at,
+            )
+            .values(dispatched_at=utcnow())
+        )
+    return result.rowcount == 1
 
 
 async def mark_sent(db: Database, msg_id: int, external_id: str | None) -> None:
@@ -131,7 +152,13 @@ async def mark_sent(db: Database, msg_id: int, external_id: str | None) -> None:
 async def retry_later(
     db: Database, msg_id: int, at: datetime, error: str, *, refund_attempt: bool = False
 ) -> None:
-    values = {"status": "pending", "next_attempt_at": at, "claimed_at": None, "error": error[:500]}
+    values = {
+        "status": "pending",
+        "next_attempt_at": at,
+        "claimed_at": None,
+        "dispatched_at": None,
+        "error": error[:500],
+    }
     if refund_attempt:
         values["attempts"] = Message.attempts - 1
     async with db.transaction() as s:
@@ -145,16 +172,41 @@ async def mark_failed(db: Database, msg_id: int, error: str) -> None:
         )
 
 
-async def release_stale(db: Database, lease_seconds: int) -> int:
-    """Rows left `sending` by a process that died go back to the queue."""
-    cutoff = utcnow() - timedelta(seconds=lease_seconds)
+async def release_stale(db: Database, lease_seconds: float) -> int:
+    """Rows left `sending` by a process that died go back to the queue, except campaign
+    messages that were already on their way: those most likely arrived."""
+    now = utcnow()
+    stale = and_(
+        Message.status == "sending", Message.claimed_at < now - timedelta(seconds=lease_seconds)
+    )
+    on_its_way = and_(Message.dispatched_at.is_not(None), Message.priority >= PRIORITY_BULK)
     async with db.transaction() as s:
+        await s.execute(
+            update(Message)
+            .where(stale, on_its_way)
+            .values(status="sent", sent_at=now, error="unconfirmed: the sender stopped mid-send")
+        )
         result = await s.execute(
             update(Message)
-            .where(Message.status == "sending", Message.claimed_at < cutoff)
-            .values(status="pending", claimed_at=None, next_attempt_at=utcnow())
+            .where(stale)
+            .values(status="pending", claimed_at=None, dispatched_at=None, next_attempt_at=now)
         )
     return result.rowcount or 0
+
+
+async def promote(s: AsyncSession, contact_id: int) -> None:
+    """A person who is chatting gets their queued campaign message now, before the replies
+    that follow it, instead of waiting behind everyone else's."""
+    await s.execute(
+        update(Message)
+        .where(
+            Message.contact_id == contact_id,
+            Message.status == "pending",
+            Message.priority > PRIORITY_REPLY,
+        )
+        .values(priority=PRIORITY_REPLY)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> float:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.clock import Clock, in_span
 from bot.i18n import N_
 from bot.outbox import PRIORITY_BULK, PRIORITY_REPLY, enqueue
 from bot.settings import Settings
@@ -58,10 +58,7 @@ class Scheduler:
             await asyncio.sleep(self.settings.scheduler_interval_seconds)
 
     def quiet(self, now: datetime) -> bool:
-        start, _, end = self.settings.quiet_hours.partition("-")
-        t = now.astimezone(self.zone).time()
-        a, b = time.fromisoformat(start), time.fromisoformat(end)
-        return (t >= a or t < b) if a > b else a <= t < b
+        return in_span(self.settings.quiet_hours, now.astimezone(self.zone).time())
 
     async def visit_reminders(self, now: datetime, *, soon: bool) -> int:
         from handlers.appointment import reminder_text

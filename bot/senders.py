@@ -18,6 +18,7 @@ from sqlalchemy import update
 
 from bot import outbox
 from bot.channels.base import Deferred, Deliverer, Permanent, RetryAfter, Transient, Unreachable
+from bot.ratelimit import SlidingWindow
 from storage.db import Database
 from storage.models import Contact, utcnow
 
@@ -43,6 +44,13 @@ class ChatLimiters:
 
 
 class Sender:
+    """Claims rows a little ahead into a priority queue and sends them at the channel's rate.
+
+    The queue is ordered by priority, then age, and read only when a send slot is free, so a
+    reply claimed a moment ago overtakes campaign rows claimed before it: people chatting
+    during a campaign wait at most one slot (1/30 s on Telegram), not for the campaign.
+    """
+
     def __init__(
         self,
         db: Database,
@@ -58,7 +66,7 @@ class Sender:
         backoff: Callable[[int], float] = outbox.backoff,
     ) -> None:
         self.db, self.channel = db, channel
-        self.limiter = AsyncLimiter(max(1.0, rate), max(1.0, rate) / rate)
+        self.limiter = SlidingWindow(rate)
         self.chats = ChatLimiters(per_chat_rate, per_chat_burst)
         self.max_attempts, self.lease, self.batch, self.idle_poll = (
             max_attempts,
@@ -66,70 +74,119 @@ class Sender:
             batch,
             idle_poll,
         )
+        # Claimed but not yet sent: about two seconds of work, far inside the lease.
+        self.ahead = max(batch, min(int(rate * 2), 500))
         self.backoff = backoff
         self.wake = asyncio.Event()
         self.paused_until = 0.0
-        self._task: asyncio.Task | None = None
+        self.queue: asyncio.PriorityQueue[tuple[int, int, outbox.Claimed]] = asyncio.PriorityQueue()
+        self._tasks: set[asyncio.Task] = set()
+        self._loops: list[asyncio.Task] = []
 
     def notify(self) -> None:
         self.wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name=f"sender-{self.channel.name}")
+        name = self.channel.name
+        self._loops = [
+            asyncio.create_task(self._feed(), name=f"sender-feed-{name}"),
+            asyncio.create_task(self._dispatch_forever(), name=f"sender-{name}"),
+        ]
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in [*self._loops, *self._tasks]:
+            task.cancel()
+        await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
 
-    async def run(self) -> None:
+    async def _feed(self) -> None:
         await outbox.release_stale(self.db, self.lease)
         while True:
             # Cleared before looking for work: a notify that arrives while we look is kept.
             self.wake.clear()
             try:
-                sent = await self.run_once()
+                claimed = await self._claim()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database hiccup must not kill the sender
-                log.exception("sender %s: batch failed", self.channel.name)
-                sent = 0
-            if not sent:
-                await self._sleep()
+                log.exception("sender %s: claim failed", self.channel.name)
+                claimed = 0
+            if claimed and self.queue.qsize() < self.ahead:
+                continue
+            await self._sleep(short=bool(claimed))
 
-    async def _sleep(self) -> None:
+    async def _claim(self) -> int:
+        # Room for replies even when the queue is full of campaign rows: they sort first.
+        room = max(self.ahead - self.queue.qsize(), 10)
+        rows = await outbox.claim(self.db, self.channel.name, min(room, self.batch))
+        for row in rows:
+            self.queue.put_nowait((row.priority, row.id, row))
+        return len(rows)
+
+    async def _sleep(self, short: bool) -> None:
         try:
-            await asyncio.wait_for(self.wake.wait(), self.idle_poll)
+            await asyncio.wait_for(self.wake.wait(), 0.2 if short else self.idle_poll)
         except TimeoutError:
-            await outbox.release_stale(self.db, self.lease)
+            if not short:
+                await outbox.release_stale(self.db, self.lease)
 
-    async def run_once(self) -> int:
-        """Claim and settle one batch; returns how many rows were claimed."""
+    async def _dispatch_forever(self) -> None:
+        while True:
+            await self._dispatch_one()
+
+    async def _dispatch_one(self) -> None:
+        """Wait for a free slot, then send the most urgent row queued at that moment."""
         pause = self.paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
+        await self.limiter.ready()
+        _, _, row = await self.queue.get()
+        task = asyncio.create_task(self._send(row, self.limiter.take()))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def run_once(self) -> int:
+        """Claim one batch and settle it (tests drive the sender step by step with this)."""
         rows = await outbox.claim(self.db, self.channel.name, self.batch)
-        if rows:
-            await asyncio.gather(*(self._send(row) for row in rows))
+        for row in rows:
+            self.queue.put_nowait((row.priority, row.id, row))
+        for _ in rows:
+            await self._dispatch_one()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         return len(rows)
 
-    async def _send(self, row: outbox.Claimed) -> None:
-        async with self.chats.get(row.chat_id), self.limiter:
-            try:
-                external_id = await self.channel.deliver(row)
-            except RetryAfter as exc:
-                await self._retry_after(row, exc)
-            except Deferred as exc:
-                await outbox.wait(self.db, row.id, str(exc))
-            except Unreachable as exc:
-                await self._unreachable(row, str(exc))
-            except Permanent as exc:
-                log.warning("message %s refused: %s", row.id, exc)
-                await outbox.mark_failed(self.db, row.id, str(exc))
-            except (Transient, TimeoutError, OSError) as exc:
-                await self._transient(row, exc)
-            else:
-                await outbox.mark_sent(self.db, row.id, external_id)
+    async def _send(self, row: outbox.Claimed, slot: float) -> None:
+        try:
+            async with self.chats.get(row.chat_id):
+                if not await outbox.dispatch(self.db, row):
+                    self.limiter.refund(slot)
+                    return  # claimed again by someone else after our lease ran out
+                await self._deliver(row, slot)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the row's lease brings it back
+            log.exception("sender %s: message %s", self.channel.name, row.id)
+
+    async def _deliver(self, row: outbox.Claimed, slot: float) -> None:
+        try:
+            external_id = await self.channel.deliver(row)
+        except RetryAfter as exc:
+            await self._retry_after(row, exc)
+        except Deferred as exc:
+            await outbox.wait(self.db, row.id, str(exc))
+        except Unreachable as exc:
+            await self._unreachable(row, str(exc))
+        except Permanent as exc:
+            log.warning("message %s refused: %s", row.id, exc)
+            await outbox.mark_failed(self.db, row.id, str(exc))
+        except Transient as exc:
+            self.limiter.refund(
+                slot
+            )  # an error page is not a message: the platform did not count it
+            await self._transient(row, exc)
+        except (TimeoutError, OSError) as exc:
+            await self._transient(row, exc)
+        else:
+            await outbox.mark_sent(self.db, row.id, external_id)
 
     async def _retry_after(self, row: outbox.Claimed, exc: RetryAfter) -> None:
         if exc.whole_channel:

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     console_alert_chat_id: str | None = None  # the Telegram staff chat that gets the alert
     media_max_mb: int = Field(20, ge=1)  # largest file a caseworker can open from a chat
 
+    campaign_tick_seconds: float = Field(2.0, gt=0)  # how often campaigns are moved along
+    campaign_ahead: int = Field(1000, ge=10)  # campaign rows queued ahead of the senders
+    telegram_bot_username: str | None = None  # for t.me links; asked from Telegram if unset
+    whatsapp_phone_number: str | None = None  # the business number, digits, for wa.me links
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

@@ -20,12 +20,14 @@ def routers() -> list[Router]:
         search,
         start,
         status,
+        subscriptions,
     )
 
     return [
         start.router,
         language.router,
         menu.router,
+        subscriptions.router,
         package.router,
         profile.router,
         assessment.router,

@@ -33,6 +33,8 @@ HELP_TEXT = N_(
     "/operator: talk to a caseworker\n"
     "/language: change the language\n"
     "/profile: your profile and needs assessment\n"
+    "/subscriptions: news you chose to receive\n"
+    "/stop: stop all news\n"
     "/mydata: what I store about you\n"
     "/forget: delete everything about you\n"
     "/help: this help"

@@ -181,6 +181,9 @@ FEATURES = {
     "status": (N_("Where is my application?"), "st"),
     "appointment": (N_("Book a visit to the centre"), "ap"),
     "caseworker": (N_("Talk to a caseworker"), "hf"),
+    # Women and youth were reached least (IOM): their sections offer news written for them.
+    "women": (N_("News for me"), "subs"),
+    "youth": (N_("News for me"), "subs"),
 }
 
 

@@ -121,7 +121,11 @@ async def profile_finished(ctx: Context) -> None:
             "Thank you, your profile is saved. A short needs assessment (about 15 questions, "
             "under 5 minutes) will show what matters most for your move."
         ),
-        [Button(ctx._(START_ASSESSMENT), "as:start"), Button(ctx._("Later"), "menu")],
+        [
+            Button(ctx._(START_ASSESSMENT), "as:start"),
+            Button(ctx._("News for me"), "subs"),
+            Button(ctx._("Later"), "menu"),
+        ],
     )
 
 

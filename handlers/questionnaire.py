@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot import phones
 from bot.context import Context
 from bot.dispatcher import Router
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.types import Button, Reply
 from content.package import get_package
 from content.questionnaire import Question, get_questionnaires
@@ -109,13 +109,17 @@ async def ask(
 
 
 def options(ctx: Context, question: Question) -> list[tuple[str, str]]:
-    lang = ctx.locale
+    return option_labels(question, ctx.locale)
+
+
+def option_labels(question: Question, lang: str) -> list[tuple[str, str]]:
+    """A choice's answers as (id, label) in a language: for the person, and for staff."""
     if question.options:
         return [(o.id, o.label.text(lang)) for o in question.options]
     if question.options_from == "receiving_regions":
         regions = get_package().lib.regions
         found = sorted(((r.id, r.name[lang]) for r in regions.values()), key=lambda x: x[1])
-        return [*found, ("undecided", ctx._(NOT_DECIDED))]
+        return [*found, ("undecided", Translator(lang).gettext(NOT_DECIDED))]
     if question.options_from:
         places = get_questionnaires().places[question.options_from]
         return [(p.id, p.name.text(lang)) for p in places]

@@ -102,6 +102,7 @@ class Message(Base):
     __table_args__ = (
         Index("ix_messages_contact", "contact_id", "id"),
         Index("ix_messages_outbox", "channel", "status", "next_attempt_at"),
+        Index("ix_messages_campaign", "campaign_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -125,6 +126,11 @@ class Message(Base):
     # Who wrote an outbound message: None for the bot, else the caseworker (staff are never
     # deleted, only deactivated, so no foreign key: SQLite cannot add one to a live table).
     staff_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    # A campaign's message (paused, resumed and counted with it); None for conversation.
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    # Set just before the platform is called: a row found `sending` with this set after a
+    # crash may have arrived, one without it certainly did not.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ProcessedUpdate(Base):
@@ -161,7 +167,7 @@ class Consent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))  # "profile" now; campaign topics later
+    kind: Mapped[str] = mapped_column(String(32))  # "profile", "handoff", "news:<topic>"
     version: Mapped[str] = mapped_column(String(32))
     granted: Mapped[bool] = mapped_column(Boolean)
     channel: Mapped[str] = mapped_column(String(16))
@@ -452,4 +458,79 @@ class AuditEntry(Base):
     contact_id: Mapped[int | None] = mapped_column(BigInteger)
     case_id: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Segment(Base):
+    """A saved group of people for campaigns: filters over profile, assessment and activity."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Campaign(Base):
+    """A message to the people of a segment who opted in to its topic.
+
+    draft → scheduled → running ⇄ paused → done | cancelled. Recipients are written in chunks
+    just ahead of the senders; `cursor` is the last contact id written, so a restart goes on
+    from there and the unique (campaign, contact) key keeps anyone from getting it twice."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_status", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    topic: Mapped[str] = mapped_column(String(16))  # the subscription it goes to
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the segment, frozen at launch
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"))
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per language
+    buttons: Mapped[list[Any]] = mapped_column(default=list)  # action ids: "p:women", "hf"
+    image: Mapped[str | None] = mapped_column(String(200))  # a file in the data folder
+    wa_template: Mapped[str | None] = mapped_column(String(120))  # outside the 24-hour window
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    planned: Mapped[int] = mapped_column(Integer, default=0)  # the segment's size at launch
+    cursor: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=0)
+    written_all: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Delivery(Base):
+    """One person's copy of a campaign. Unique per (campaign, contact): never twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "contact_id"),
+        Index("ix_deliveries_contact", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    # queued (in the outbox) | skipped (WhatsApp window closed and no template)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    message_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SourceLink(Base):
+    """A code printed on a poster or a QR code: people who come through it are counted."""
+
+    __tablename__ = "source_links"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -61,6 +61,8 @@ COMMANDS = {
     "appointment": N_("Book a visit to the centre"),
     "operator": N_("Talk to a caseworker"),
     "profile": N_("Your profile and needs assessment"),
+    "subscriptions": N_("News you chose to receive"),
+    "stop": N_("Stop all news"),
     "mydata": N_("What I store about you"),
     "forget": N_("Delete everything about you"),
     "help": N_("What the bot can do"),

@@ -201,7 +201,8 @@ class WhatsAppChannel:
 
     async def deliver(self, msg: Claimed) -> str | None:
         contact = await self._contact(msg.contact_id)
-        if utcnow() - contact.last_seen_at > WINDOW:
+        # A template may go at any time; anything else only inside the 24-hour window.
+        if msg.kind != "template" and utcnow() - contact.last_seen_at > WINDOW:
             await self._invite(contact)
             raise Deferred("24-hour window closed: sent a template, waiting for a reply")
         try:
@@ -223,6 +224,12 @@ class WhatsAppChannel:
         return sent.id
 
     async def _send(self, msg: Claimed):  # type: ignore[no-untyped-def]
+        if msg.kind == "template":  # a campaign's approved template, in the person's language
+            lang = self.templates["new_message"]["languages"].get(msg.payload.get("lang"), "kk")
+            return await self.wa.send_template(
+                to=msg.chat_id, name=msg.payload["template"], language=TemplateLanguage(lang),
+                params=[],
+            )  # fmt: skip
         media = msg.payload.get("media") or {}
         caption = (media.get("caption") or "")[:1024] or None
         if media.get("kind") == "image":

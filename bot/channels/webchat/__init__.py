@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
 from bot.channels.base import Caps
@@ -205,6 +205,8 @@ async def _messages(runtime: Runtime, key: str, after: int) -> tuple[Contact | N
         rows = await s.scalars(
             select(Message)
             .where(Message.contact_id == contact.id, Message.id > after)
+            # A paused or cancelled campaign message has not been sent: it is not shown.
+            .where(or_(Message.status.is_(None), Message.status.not_in(("held", "cancelled"))))
             .order_by(Message.id)
             .limit(HISTORY_LIMIT)
         )
