@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 STOP_HINT = N_("To stop these messages, send STOP.")
 CASEWORKER = N_("Talk to a caseworker")
 SUBSCRIPTIONS = N_("My subscriptions")
-CHUNK = 500  # rows per transaction: short enough not to hold up people chatting
+CHUNK = 200  # rows per transaction: short enough not to hold up people chatting
 
 
 def language_of(texts: dict[str, str], locale: str) -> str:
@@ -62,7 +62,7 @@ def compose(campaign: Campaign, locale: str, data_dir: str) -> tuple[str, Reply]
     tr = Translator(lang)
     labels = dict(button_choices(lang))
     buttons = [
-        Button(labels[action], f"cp:{campaign.id}:{action}")
+        Button(labels[action], f"nw:{campaign.id}:{action}")
         for action in campaign.buttons
         if action in labels
     ]

@@ -85,9 +85,11 @@ class Claimed:
     claimed_at: datetime | None = None
 
 
-async def claim(db: Database, channel: str, limit: int) -> list[Claimed]:
+async def claim(
+    db: Database, channel: str, limit: int, max_priority: int = PRIORITY_BULK
+) -> list[Claimed]:
     """Due rows of a channel, at most one per contact (the oldest), so a person's messages go
-    out in order. Replies come before bulk traffic."""
+    out in order. Replies come before bulk traffic; `max_priority` can leave bulk out."""
     now = utcnow()
     earlier = aliased(Message)
     blocked_by_earlier = exists().where(
@@ -106,6 +108,7 @@ async def claim(db: Database, channel: str, limit: int) -> list[Claimed]:
             Message.direction == "out",
             Message.status == "pending",
             Message.next_attempt_at <= now,
+            Message.priority <= max_priority,
             ~blocked_by_earlier,
         )
         .order_by(Message.priority, Message.id)

@@ -18,8 +18,9 @@ JITTER = 0.02
 
 
 class SlidingWindow:
-    def __init__(self, rate: float, margin: float = JITTER) -> None:
-        self.limit = max(1, round(rate))
+    def __init__(self, rate: float, burst: int | None = None, margin: float = JITTER) -> None:
+        """`rate` per second on average, at most `burst` (default: one second's worth) at once."""
+        self.limit = max(1, burst or round(rate))
         self.period = self.limit / rate + margin
         self.stamps: deque[float] = deque()
 
@@ -48,6 +49,56 @@ class SlidingWindow:
         await self.ready()
         return self.take()
 
+    async def restamp(self, stamp: float) -> float:
+        """Move a reserved slot to now, when the send really starts: the count stays the same,
+        so nothing else slips in, and the window measures actual send times."""
+        try:
+            self.stamps.remove(stamp)
+        except ValueError:  # it expired meanwhile: take a fresh slot
+            return await self.acquire()
+        return self.take()
+
+    @property
+    def idle(self) -> bool:
+        return not self.stamps or self.stamps[-1] <= time.monotonic() - self.period
+
     def refund(self, stamp: float) -> None:
         with contextlib.suppress(ValueError):  # already expired
             self.stamps.remove(stamp)
+
+
+class Paced:
+    """A per-second limit that also spreads sends out: at most a tenth of a second's worth at
+    once. Without it a full window empties in bursts, and a reply that arrives just after a
+    burst waits for the next one (half a second); with it, it waits for the next slot."""
+
+    def __init__(self, rate: float) -> None:
+        burst = max(1, round(rate / 10))
+        self.windows = (SlidingWindow(rate), SlidingWindow(rate, burst=burst, margin=0))
+
+    def delay(self) -> float:
+        return max(w.delay() for w in self.windows)
+
+    async def ready(self) -> None:
+        while (wait := self.delay()) > 0:  # noqa: ASYNC110 (time passing frees the slot)
+            await asyncio.sleep(wait)
+
+    def take(self) -> float:
+        stamp = time.monotonic()
+        for w in self.windows:
+            w.stamps.append(stamp)
+        return stamp
+
+    async def acquire(self) -> float:
+        await self.ready()
+        return self.take()
+
+    async def restamp(self, stamp: float) -> float:
+        self.refund(stamp)
+        if self.delay() > 0:  # the reservation had expired meanwhile
+            return await self.acquire()
+        return self.take()
+
+    def refund(self, stamp: float) -> None:
+        for w in self.windows:
+            w.refund(stamp)

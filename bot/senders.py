@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy import update
 
 from bot import outbox
 from bot.channels.base import Deferred, Deliverer, Permanent, RetryAfter, Transient, Unreachable
-from bot.ratelimit import SlidingWindow
+from bot.ratelimit import Paced, SlidingWindow
 from storage.db import Database
 from storage.models import Contact, utcnow
 
@@ -26,21 +25,20 @@ log = logging.getLogger(__name__)
 
 
 class ChatLimiters:
-    """A leaky bucket per chat, forgotten after it has been idle a while."""
+    """A sliding window per chat (Telegram: about one message a second in one chat), forgotten
+    once it has been idle a while."""
 
-    def __init__(self, rate: float, burst: int, idle_seconds: float = 300) -> None:
-        self.rate, self.burst, self.idle = rate, burst, idle_seconds
-        self._buckets: dict[str, tuple[AsyncLimiter, float]] = {}
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._windows: dict[str, SlidingWindow] = {}
 
-    def get(self, chat: str) -> AsyncLimiter:
-        now = time.monotonic()
-        if len(self._buckets) > 10_000:
-            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < self.idle}
-        limiter = self._buckets.get(chat, (None, 0))[0] or AsyncLimiter(
-            self.burst, self.burst / self.rate
-        )
-        self._buckets[chat] = (limiter, now)
-        return limiter
+    def get(self, chat: str) -> SlidingWindow:
+        if len(self._windows) > 10_000:
+            self._windows = {k: w for k, w in self._windows.items() if not w.idle}
+        window = self._windows.get(chat)
+        if window is None:
+            window = self._windows[chat] = SlidingWindow(self.rate, self.burst)
+        return window
 
 
 class Sender:
@@ -66,7 +64,7 @@ class Sender:
         backoff: Callable[[int], float] = outbox.backoff,
     ) -> None:
         self.db, self.channel = db, channel
-        self.limiter = SlidingWindow(rate)
+        self.limiter = Paced(rate)
         self.chats = ChatLimiters(per_chat_rate, per_chat_burst)
         self.max_attempts, self.lease, self.batch, self.idle_poll = (
             max_attempts,
@@ -115,9 +113,11 @@ class Sender:
             await self._sleep(short=bool(claimed))
 
     async def _claim(self) -> int:
-        # Room for replies even when the queue is full of campaign rows: they sort first.
-        room = max(self.ahead - self.queue.qsize(), 10)
-        rows = await outbox.claim(self.db, self.channel.name, min(room, self.batch))
+        room = self.ahead - self.queue.qsize()
+        if room > 0:
+            rows = await outbox.claim(self.db, self.channel.name, min(room, self.batch))
+        else:  # full of campaign rows: still take replies, which sort before them
+            rows = await outbox.claim(self.db, self.channel.name, 10, outbox.PRIORITY_REPLY)
         for row in rows:
             self.queue.put_nowait((row.priority, row.id, row))
         return len(rows)
@@ -156,17 +156,25 @@ class Sender:
 
     async def _send(self, row: outbox.Claimed, slot: float) -> None:
         try:
-            async with self.chats.get(row.chat_id):
-                if not await outbox.dispatch(self.db, row):
-                    self.limiter.refund(slot)
-                    return  # claimed again by someone else after our lease ran out
-                await self._deliver(row, slot)
+            chat = self.chats.get(row.chat_id)
+            chat_slot = await chat.acquire()
+            if not await outbox.dispatch(self.db, row):
+                self.limiter.refund(slot)
+                return  # claimed again by someone else after our lease ran out
+            # The slot was reserved when the row was picked; it is counted from now, when the
+            # request really leaves, or a slow database write would bunch sends together.
+            slot = await self.limiter.restamp(slot)
+            if not await self._deliver(row):
+                # An error page is not a message: the platform did not count it, nor do we.
+                self.limiter.refund(slot)
+                chat.refund(chat_slot)
         except asyncio.CancelledError:
             raise
         except Exception:  # the row's lease brings it back
             log.exception("sender %s: message %s", self.channel.name, row.id)
 
-    async def _deliver(self, row: outbox.Claimed, slot: float) -> None:
+    async def _deliver(self, row: outbox.Claimed) -> bool:
+        """Send and record the outcome; False when the platform answered with an error page."""
         try:
             external_id = await self.channel.deliver(row)
         except RetryAfter as exc:
@@ -179,14 +187,13 @@ class Sender:
             log.warning("message %s refused: %s", row.id, exc)
             await outbox.mark_failed(self.db, row.id, str(exc))
         except Transient as exc:
-            self.limiter.refund(
-                slot
-            )  # an error page is not a message: the platform did not count it
             await self._transient(row, exc)
+            return False
         except (TimeoutError, OSError) as exc:
-            await self._transient(row, exc)
+            await self._transient(row, exc)  # it may have arrived: its slots stay taken
         else:
             await outbox.mark_sent(self.db, row.id, external_id)
+        return True
 
     async def _retry_after(self, row: outbox.Claimed, exc: RetryAfter) -> None:
         if exc.whole_channel:
@@ -201,8 +208,11 @@ class Sender:
             log.error("message %s failed after %s attempts: %s", row.id, row.attempts, error)
             await outbox.mark_failed(self.db, row.id, error)
             return
-        at = utcnow() + timedelta(seconds=self.backoff(row.attempts))
-        await outbox.retry_later(self.db, row.id, at, error)
+        # Someone is waiting for a reply: its first retries come within a tenth of a second.
+        scale = 0.05 if row.priority <= outbox.PRIORITY_REPLY else 1.0
+        delay = scale * self.backoff(row.attempts)
+        await outbox.retry_later(self.db, row.id, utcnow() + timedelta(seconds=delay), error)
+        asyncio.get_running_loop().call_later(delay, self.notify)  # look again when it is due
 
     async def _unreachable(self, row: outbox.Claimed, error: str) -> None:
         await outbox.mark_failed(self.db, row.id, error)

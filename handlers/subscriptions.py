@@ -2,7 +2,7 @@
 
 Each topic is a consent of its own (kind `news:<topic>`), separate from the profile consent:
 agreeing to a profile is not agreeing to be written to. A campaign's buttons come back here
-as `cp:<campaign>:<action>`, are counted, then do what they say.
+as `nw:<campaign>:<action>`, are counted, then do what they say.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ async def on_stop(ctx: Context) -> None:
     )
 
 
-@router.action("cp")
+@router.action("nw")
 async def on_campaign_button(ctx: Context) -> None:
     """A button of a campaign message: counted for the campaign's results, then followed."""
     campaign_id, _, action = ctx.args.partition(":")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +28,11 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer. Left to its busy handler, a blocked writer sleeps in growing
+        # steps (up to 100 ms each) while others keep taking the lock, so a reply could wait
+        # half a second behind a campaign's bookkeeping. Writers of this process queue here
+        # instead, in order, and each gets the lock the moment the previous one commits.
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -35,7 +41,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits on success, rolls back on any error."""
-        async with self.sessions() as session, session.begin():
+        if self._writer is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self.sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

@@ -125,7 +125,7 @@ async def test_women_from_turkistan_in_kazakh_get_it_once_and_nobody_else(
 
     size = await boss.post("/console/segments/size", WOMEN_18_35_TURKISTAN)
     # Eight match the filters; six of them chose women's news.
-    assert "8 people match" in size.text and "For women: 6" in size.text
+    assert "Подходят 8 человек" in size.text and "Женщинам: 6" in size.text
     campaign_id = await create_campaign(boss, WOMEN_18_35_TURKISTAN)
     page = await boss.get(f"/console/campaigns/{campaign_id}")
     assert "Сәлеметсіз бе!" in page.text and "<progress" not in page.text
@@ -153,9 +153,9 @@ async def test_women_from_turkistan_in_kazakh_get_it_once_and_nobody_else(
     assert received["text"].startswith("Сәлеметсіз бе! Әйелдерге арналған жаңа пакет дайын.")
     assert KK.gettext("To stop these messages, send STOP.") in received["text"]
     actions = [b["action"] for b in received["buttons"]]
-    assert actions == [f"cp:{campaign_id}:p:women", f"cp:{campaign_id}:hf"]
+    assert actions == [f"nw:{campaign_id}:p:women", f"nw:{campaign_id}:hf"]
 
-    await chat(visitor, action=f"cp:{campaign_id}:p:women")
+    await chat(visitor, action=f"nw:{campaign_id}:p:women")
     topic = (await bot_messages(visitor))[-1]
     assert topic["text"] != received["text"] and topic["buttons"], "the women's section opened"
     progress = await boss.get(f"/console/campaigns/{campaign_id}/progress")
@@ -211,7 +211,7 @@ async def test_a_forged_campaign_button_does_nothing(server: LiveServer) -> None
     boss = Console(server.url)
     await boss.login("boss")
     campaign_id = await create_campaign(boss, {"gender": "female"})
-    for forged in (f"cp:{campaign_id}:forget", "cp:999:hf", "cp:x:hf", f"cp:{campaign_id}:fg:yes"):
+    for forged in (f"nw:{campaign_id}:forget", "nw:999:hf", "nw:x:hf", f"nw:{campaign_id}:fg:yes"):
         await chat(visitor, action=forged)
     async with runtime.db.sessions() as s:
         assert await s.get(Contact, visitor_id) is not None, "nothing was erased"
@@ -271,5 +271,15 @@ async def test_caseworkers_cannot_reach_campaigns_and_forms_need_their_token(
     assert flood.status_code == 400, "a form of thousands of fields is refused outright"
     junk = {"gender": ["x" * 500] * 80, "nonsense": "1", "active_days": "-4"}
     r = await boss.post("/console/segments/size", junk)
-    assert r.status_code == 200 and "0 people match" in r.text
+    assert r.status_code == 200 and "Подходят 0 человек" in r.text
     assert subscriptions.TOPIC_LABELS.keys() == {"women", "youth", "programme"}
+
+
+def test_no_two_features_claim_the_same_button_prefix() -> None:
+    """A campaign button once shared "cp" with the checklist PDF and swallowed it."""
+    from handlers import routers
+
+    seen: dict[str, str] = {}
+    for router in routers():
+        for prefix in router.actions:
+            assert seen.setdefault(prefix, router.name) == router.name, prefix

@@ -99,7 +99,7 @@ async def test_commands_are_registered_per_language(polling, fake: FakeBotAPI) -
         commands = fake.bot_commands(language_code=lang)
         assert [c["command"] for c in commands] == [
             "start", "menu", "language", "checklist", "status", "appointment", "operator",
-            "profile", "mydata", "forget", "help",
+            "profile", "subscriptions", "stop", "mydata", "forget", "help",
         ]  # fmt: skip
         assert commands[1]["description"] == Translator(lang).gettext("Main menu")
     assert fake.bot_commands()[1]["description"] == Translator("kk").gettext("Main menu")
