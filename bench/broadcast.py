@@ -48,7 +48,6 @@ class StrictTelegram(FakeBotAPI):
         self.rate_limit(per_chat_per_second=1, global_per_second=LIMIT)
         self.log: list[tuple[float, int, str]] = []  # accepted sendMessage: time, chat, text
         self.by_chat: defaultdict[int, list[tuple[float, str]]] = defaultdict(list)
-        self.trace: list = []
         self.arrived: defaultdict[int, asyncio.Event] = defaultdict(asyncio.Event)
         self.answers: Counter[int] = Counter()
         self.random = random.Random(7)
@@ -63,7 +62,6 @@ class StrictTelegram(FakeBotAPI):
             raise
 
     async def _respond(self, token: str, method: str, params: dict) -> web.Response:
-        self.trace.append((time.monotonic(), method, params))
         if method == "sendMessage" and self.random.random() < 0.02:
             self.answers[502] += 1
             return web.Response(status=502, text=_nginx_page(502), content_type="text/html")

@@ -17,7 +17,26 @@ from collections import deque
 JITTER = 0.02
 
 
-class SlidingWindow:
+class _Limit:
+    """Waiting for a slot, shared by the limits below: each says how long until one is free
+    (`delay`) and how to take it (`take`)."""
+
+    def delay(self) -> float:
+        raise NotImplementedError
+
+    def take(self) -> float:
+        raise NotImplementedError
+
+    async def ready(self) -> None:
+        while (wait := self.delay()) > 0:  # noqa: ASYNC110 (time passing frees the slot)
+            await asyncio.sleep(wait)
+
+    async def acquire(self) -> float:
+        await self.ready()
+        return self.take()
+
+
+class SlidingWindow(_Limit):
     def __init__(self, rate: float, burst: int | None = None, margin: float = JITTER) -> None:
         """`rate` per second on average, at most `burst` (default: one second's worth) at once."""
         self.limit = max(1, burst or round(rate))
@@ -36,27 +55,10 @@ class SlidingWindow:
             return 0.0
         return self.stamps[0] + self.period - now
 
-    async def ready(self) -> None:
-        while (wait := self.delay()) > 0:  # noqa: ASYNC110 (time passing frees the slot)
-            await asyncio.sleep(wait)
-
     def take(self) -> float:
         stamp = time.monotonic()
         self.stamps.append(stamp)
         return stamp
-
-    async def acquire(self) -> float:
-        await self.ready()
-        return self.take()
-
-    async def restamp(self, stamp: float) -> float:
-        """Move a reserved slot to now, when the send really starts: the count stays the same,
-        so nothing else slips in, and the window measures actual send times."""
-        try:
-            self.stamps.remove(stamp)
-        except ValueError:  # it expired meanwhile: take a fresh slot
-            return await self.acquire()
-        return self.take()
 
     @property
     def idle(self) -> bool:
@@ -67,7 +69,7 @@ class SlidingWindow:
             self.stamps.remove(stamp)
 
 
-class Paced:
+class Paced(_Limit):
     """A per-second limit that also spreads sends out: at most a tenth of a second's worth at
     once. Without it a full window empties in bursts, and a reply that arrives just after a
     burst waits for the next one (half a second); with it, it waits for the next slot."""
@@ -79,21 +81,15 @@ class Paced:
     def delay(self) -> float:
         return max(w.delay() for w in self.windows)
 
-    async def ready(self) -> None:
-        while (wait := self.delay()) > 0:  # noqa: ASYNC110 (time passing frees the slot)
-            await asyncio.sleep(wait)
-
     def take(self) -> float:
         stamp = time.monotonic()
         for w in self.windows:
             w.stamps.append(stamp)
         return stamp
 
-    async def acquire(self) -> float:
-        await self.ready()
-        return self.take()
-
     async def restamp(self, stamp: float) -> float:
+        """Move a reserved slot to now, when the send really starts: nothing else slips in
+        meanwhile, and the window measures actual send times."""
         self.refund(stamp)
         if self.delay() > 0:  # the reservation had expired meanwhile
             return await self.acquire()
