@@ -137,7 +137,10 @@ async def test_replies_go_before_bulk(runtime: Runtime) -> None:
     await enqueue(runtime, "asker", "your answer", priority=outbox.PRIORITY_REPLY)
     s = sender(runtime, channel, batch=5)
     await s.run_once()
-    assert channel.delivered[0][1] == "your answer"
+    # The first batch of five holds the reply though it was queued last; the five go out
+    # concurrently to five people, so their order among themselves is up to the network.
+    first_batch = [text for _, text, _ in channel.delivered]
+    assert len(first_batch) == 5 and "your answer" in first_batch
 
 
 async def test_long_text_becomes_several_rows_sent_in_order(runtime: Runtime) -> None:
