@@ -12,13 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 import console
 from bot import api, housekeeping
 from bot.campaigns import CampaignRunner
 from bot.channels import webchat
-from bot.hub import Hub
+from bot.leader import Job
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
@@ -26,25 +28,58 @@ from content.package import get_package
 from content.procedures import get_procedures
 
 log = logging.getLogger(__name__)
+HEALTH_TIMEOUT = 1.5  # seconds; a probe that hangs is as bad as one that fails
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 STATIC = Path(webchat.__file__).resolve().parent / "static"
 
 
-def _wait_alerts(runtime: Runtime, settings: Settings, telegram) -> asyncio.Task | None:  # type: ignore[no-untyped-def]
-    """Staff alerts on long waits, when switched on and a Telegram bot can send them."""
-    if not (settings.console_alert_minutes and settings.console_alert_chat_id and telegram):
-        return None
-    from bot.alerts import WaitAlerts
+def _jobs(app: FastAPI, runtime: Runtime, settings: Settings, telegram) -> dict[str, Job]:  # type: ignore[no-untyped-def]
+    """What runs in the background in one place only (with several workers, in one of them)."""
+    scheduler = Scheduler(runtime.db, settings, on_outbox=lambda ch: runtime.core.on_outbox(ch, 0))
+    jobs: dict[str, Job] = {
+        "housekeeping": lambda: housekeeping.run_forever(
+            runtime.db, settings.keep_update_ids_days, settings.retention_months, settings.data_dir
+        ),
+        "reminders": scheduler.run_forever,
+        "campaigns": app.state.campaigns.run_forever,
+    }
+    if telegram and settings.telegram_mode == "polling":
+        jobs["telegram-polling"] = telegram.poll  # Telegram allows one getUpdates at a time
+    if settings.console_alert_minutes and settings.console_alert_chat_id and telegram:
+        from bot.alerts import WaitAlerts
 
-    async def send(text: str) -> None:
-        await telegram.bot.send_message(chat_id=settings.console_alert_chat_id, text=text)
+        async def send(text: str) -> None:
+            await telegram.bot.send_message(chat_id=settings.console_alert_chat_id, text=text)
 
-    return asyncio.create_task(WaitAlerts(runtime.db, settings, send).run_forever())
+        jobs["wait-alerts"] = WaitAlerts(runtime.db, settings, send).run_forever
+    return jobs
+
+
+async def _check_database(runtime: Runtime) -> str:
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            async with runtime.db.sessions() as s:
+                await s.execute(text("SELECT 1"))
+    except Exception as exc:  # report, do not raise: this is what the probe is for
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return "ok"
+
+
+async def _check_redis(runtime: Runtime) -> str:
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            await runtime.redis.ping()  # type: ignore[union-attr]
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return "ok"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if not logging.getLogger().handlers:  # a worker process started by `qonys run --workers`
+        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     runtime = Runtime(settings)
-    hub = Hub()
+    hub = runtime.hub("webchat")
     telegram = whatsapp = None
     if settings.telegram_bot_token:
         from bot.channels.telegram import TelegramChannel
@@ -61,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Load the package and build the search index before the first question, not during it.
         await asyncio.to_thread(get_package)
         await asyncio.to_thread(get_procedures)
+        runtime.start()
         runtime.add_sender(webchat.WebDeliverer(hub)).start()
         if telegram:
             runtime.add_sender(
@@ -69,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 per_chat_rate=settings.telegram_rate_per_chat,
                 per_chat_burst=settings.telegram_burst_per_chat,
             ).start()
-            await telegram.start()
+            await telegram.start(poll=False)
         if whatsapp:
             sender = runtime.add_sender(
                 whatsapp,
@@ -79,31 +115,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             whatsapp.on_requeue = sender.notify
             sender.start()
-        chores = asyncio.create_task(
-            housekeeping.run_forever(
-                runtime.db,
-                settings.keep_update_ids_days,
-                settings.retention_months,
-                settings.data_dir,
-            )
-        )
-        scheduler = Scheduler(
-            runtime.db, settings, on_outbox=lambda ch: runtime.core.on_outbox(ch, 0)
-        )
-        jobs = asyncio.create_task(scheduler.run_forever())
-        campaigns = asyncio.create_task(app.state.campaigns.run_forever())
-        alerts = _wait_alerts(runtime, settings, telegram)
+        jobs = [asyncio.create_task(runtime.jobs.run(name, job)) for name, job in
+                _jobs(app, runtime, settings, telegram).items()]  # fmt: skip
         log.info(
             "Qonys is up: web chat on /, Telegram %s, WhatsApp %s",
             settings.telegram_mode or "off",
             "on" if whatsapp else "off",
         )
         yield
-        chores.cancel()
-        jobs.cancel()
-        campaigns.cancel()
-        if alerts:
-            alerts.cancel()
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
         if telegram:
             await telegram.stop()
         await runtime.close()
@@ -133,13 +155,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"detail": errors}, 422)
 
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(RedisError)
+    @app.exception_handler(OSError)
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database or Redis is away (restarting): nothing was stored, so say "try again"
+        # (Telegram and Meta re-deliver on a 5xx) instead of a 500 that looks like a bug.
+        log.warning("%s %s: service unavailable: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": "temporarily unavailable, try again"}, 503,
+                            headers={"Retry-After": "5"})  # fmt: skip
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        try:
-            async with runtime.db.sessions() as s:
-                await s.execute(text("SELECT 1"))
-        except Exception as exc:  # report, do not raise: this is what the probe is for
-            return JSONResponse({"status": "unhealthy", "database": str(exc)[:200]}, 503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        checks = {"database": await _check_database(runtime)}
+        if runtime.redis:
+            checks["redis"] = await _check_redis(runtime)
+        healthy = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "unhealthy", **checks},
+                            200 if healthy else 503)  # fmt: skip
 
     return app

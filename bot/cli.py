@@ -37,7 +37,7 @@ def run(host: str | None, port: int | None, workers: int) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if workers > 1 and settings.is_sqlite:
+    if workers > 1 and (settings.is_sqlite or not settings.redis_url):
         raise click.UsageError(
             "--workers above 1 needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): "
             "SQLite is for one process. See 'Scale out' in the README."

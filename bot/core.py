@@ -19,7 +19,7 @@ from bot.channels.base import Caps
 from bot.context import Context
 from bot.dispatcher import Dispatcher
 from bot.i18n import match_locale
-from bot.locks import LocalLocks
+from bot.locks import LocalLocks, Locks
 from bot.outbox import PRIORITY_REPLY, new_rows, promote
 from bot.settings import Settings
 from bot.textsplit import clean_text
@@ -43,7 +43,7 @@ class Core:
         db: Database,
         dispatcher: Dispatcher,
         caps: dict[str, Caps],
-        locks: LocalLocks | None = None,
+        locks: Locks | None = None,
         on_outbox: Callable[[str, int], None] | None = None,
         on_signal: Callable[[str], None] | None = None,
     ) -> None:
@@ -69,6 +69,12 @@ class Core:
         return Outcome(handled=True, contact_id=contact_id)
 
     def _sanitise(self, inc: Incoming) -> None:
+        # Names and button data come from the platform as freely as texts do (PostgreSQL
+        # refuses NUL in any of them).
+        if inc.display_name:
+            inc.display_name = clean_text(inc.display_name).strip()[:128] or None
+        if inc.action:
+            inc.action = clean_text(inc.action)
         if inc.text is None:
             return
         inc.text = clean_text(inc.text).strip()

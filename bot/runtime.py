@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from redis.asyncio import Redis
+
 from bot.channels.base import Caps, Deliverer
 from bot.core import Core
-from bot.hub import Hub
+from bot.hub import Hub, RedisHub
+from bot.leader import LocalJobs, RedisJobs
+from bot.locks import LocalLocks, RedisLocks
+from bot.ratelimit import RedisWindows
 from bot.senders import Sender
 from bot.settings import Settings
 from handlers import build_dispatcher
@@ -40,15 +45,44 @@ class Runtime:
         ensure_sqlite_dir(settings.database_url)
         self.db = Database(settings.database_url)
         self.senders: dict[str, Sender] = {}
-        self.signals = Hub()  # "console": a case or a message of a case changed
+        # Scale-out: what one process keeps in memory, several keep in Redis.
+        self.redis = (
+            Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2)
+            if settings.redis_url
+            else None
+        )
+        self.hubs: list[RedisHub] = []
+        # Pub/sub waits for messages indefinitely: its own client, without a read timeout,
+        # pinging now and then to notice a dead connection.
+        self.pubsub_redis = (
+            Redis.from_url(settings.redis_url, socket_connect_timeout=2, health_check_interval=10)
+            if settings.redis_url
+            else None
+        )
+        self.signals = self.hub("signals")  # "console": a case or a message of a case changed
+        self.jobs = RedisJobs(self.redis) if self.redis else LocalJobs()
+        locks = RedisLocks(self.redis, settings.secret_key) if self.redis else LocalLocks()
         self.core = Core(
             settings,
             self.db,
             build_dispatcher(),
             CAPS,
+            locks=locks,
             on_outbox=self._wake,
             on_signal=self.signals.publish,
         )
+
+    def hub(self, name: str) -> Hub:
+        """Wake-ups for pages and consoles; across workers when there is Redis."""
+        if not self.redis:
+            return Hub()
+        hub = RedisHub(self.pubsub_redis, f"qonys:hub:{name}", self.settings.secret_key)  # type: ignore[arg-type]
+        self.hubs.append(hub)
+        return hub
+
+    def start(self) -> None:
+        for hub in self.hubs:
+            hub.start()
 
     def _wake(self, channel: str, _contact_id: int) -> None:
         if sender := self.senders.get(channel):
@@ -58,14 +92,31 @@ class Runtime:
         """A message was queued outside a conversation turn (a caseworker's reply)."""
         self._wake(channel, 0)
 
-    def add_sender(self, deliverer: Deliverer, **pacing: float) -> Sender:
-        s = self.settings
+    def add_sender(
+        self,
+        deliverer: Deliverer,
+        rate: float = 1000.0,
+        per_chat_rate: float = 1000.0,
+        per_chat_burst: int = 1000,
+    ) -> Sender:
+        s, shared = self.settings, {}
+        if self.redis:  # N workers together stay under the platform's limits
+            redis, name = self.redis, deliverer.name
+            shared = {
+                "limiter": RedisWindows.paced(redis, f"qonys:rate:{name}", rate),
+                "chats": lambda chat: RedisWindows.window(
+                    redis, f"qonys:rate:{name}:chat:{chat}", per_chat_rate, per_chat_burst
+                ),
+            }
         sender = Sender(
             self.db,
             deliverer,
+            rate=rate,
+            per_chat_rate=per_chat_rate,
+            per_chat_burst=per_chat_burst,
             max_attempts=s.outbox_max_attempts,
             lease_seconds=s.outbox_lease_seconds,
-            **pacing,  # type: ignore[arg-type]
+            **shared,  # type: ignore[arg-type]
         )
         self.senders[deliverer.name] = sender
         return sender
@@ -76,4 +127,9 @@ class Runtime:
     async def close(self) -> None:
         for sender in self.senders.values():
             await sender.stop()
+        for hub in self.hubs:
+            await hub.stop()
+        for client in (self.redis, self.pubsub_redis):
+            if client:
+                await client.aclose()
         await self.db.dispose()

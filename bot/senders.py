@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,11 +16,12 @@ from sqlalchemy import update
 
 from bot import outbox
 from bot.channels.base import Deferred, Deliverer, Permanent, RetryAfter, Transient, Unreachable
-from bot.ratelimit import Paced, SlidingWindow
+from bot.ratelimit import Limit, Paced, SlidingWindow
 from storage.db import Database
 from storage.models import Contact, utcnow
 
 log = logging.getLogger(__name__)
+QUICK_RETRIES = 3
 
 
 class ChatLimiters:
@@ -32,7 +32,7 @@ class ChatLimiters:
         self.rate, self.burst = rate, burst
         self._windows: dict[str, SlidingWindow] = {}
 
-    def get(self, chat: str) -> SlidingWindow:
+    def __call__(self, chat: str) -> Limit:
         if len(self._windows) > 10_000:
             self._windows = {k: w for k, w in self._windows.items() if not w.idle}
         window = self._windows.get(chat)
@@ -62,10 +62,13 @@ class Sender:
         batch: int = 50,
         idle_poll: float = 1.0,
         backoff: Callable[[int], float] = outbox.backoff,
+        limiter: Limit | None = None,
+        chats: Callable[[str], Limit] | None = None,
     ) -> None:
         self.db, self.channel = db, channel
-        self.limiter = Paced(rate)
-        self.chats = ChatLimiters(per_chat_rate, per_chat_burst)
+        # Scale-out passes limits kept in Redis, shared by every worker; alone, in-process.
+        self.limiter = limiter or Paced(rate)
+        self.chats = chats or ChatLimiters(per_chat_rate, per_chat_burst)
         self.max_attempts, self.lease, self.batch, self.idle_poll = (
             max_attempts,
             lease_seconds,
@@ -76,7 +79,6 @@ class Sender:
         self.ahead = max(batch, min(int(rate * 2), 500))
         self.backoff = backoff
         self.wake = asyncio.Event()
-        self.paused_until = 0.0
         self.queue: asyncio.PriorityQueue[tuple[int, int, outbox.Claimed]] = asyncio.PriorityQueue()
         self._tasks: set[asyncio.Task] = set()
         self._loops: list[asyncio.Task] = []
@@ -134,13 +136,11 @@ class Sender:
             await self._dispatch_one()
 
     async def _dispatch_one(self) -> None:
-        """Wait for a free slot, then send the most urgent row queued at that moment."""
-        pause = self.paused_until - time.monotonic()
-        if pause > 0:
-            await asyncio.sleep(pause)
-        await self.limiter.ready()
-        _, _, row = await self.queue.get()
-        task = asyncio.create_task(self._send(row, self.limiter.take()))
+        """Wait for work and a free slot, then send the most urgent row queued at that moment."""
+        self.queue.put_nowait(await self.queue.get())  # there is work; put it back to choose
+        slot = await self.limiter.acquire()
+        _, _, row = self.queue.get_nowait()
+        task = asyncio.create_task(self._send(row, slot))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -154,20 +154,20 @@ class Sender:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         return len(rows)
 
-    async def _send(self, row: outbox.Claimed, slot: float) -> None:
+    async def _send(self, row: outbox.Claimed, slot: object) -> None:
         try:
-            chat = self.chats.get(row.chat_id)
+            chat = self.chats(str(row.contact_id))  # an id, not a phone number, in Redis keys
             chat_slot = await chat.acquire()
             if not await outbox.dispatch(self.db, row):
-                self.limiter.refund(slot)
+                await self.limiter.refund(slot)
                 return  # claimed again by someone else after our lease ran out
             # The slot was reserved when the row was picked; it is counted from now, when the
             # request really leaves, or a slow database write would bunch sends together.
             slot = await self.limiter.restamp(slot)
             if not await self._deliver(row):
                 # An error page is not a message: the platform did not count it, nor do we.
-                self.limiter.refund(slot)
-                chat.refund(chat_slot)
+                await self.limiter.refund(slot)
+                await chat.refund(chat_slot)
         except asyncio.CancelledError:
             raise
         except Exception:  # the row's lease brings it back
@@ -197,7 +197,7 @@ class Sender:
 
     async def _retry_after(self, row: outbox.Claimed, exc: RetryAfter) -> None:
         if exc.whole_channel:
-            self.paused_until = max(self.paused_until, time.monotonic() + exc.seconds)
+            await self.limiter.pause(exc.seconds)
         at = utcnow() + timedelta(seconds=exc.seconds)
         # Being told to wait is not the message's fault: it does not use up an attempt.
         await outbox.retry_later(self.db, row.id, at, str(exc), refund_attempt=True)
@@ -208,8 +208,10 @@ class Sender:
             log.error("message %s failed after %s attempts: %s", row.id, row.attempts, error)
             await outbox.mark_failed(self.db, row.id, error)
             return
-        # Someone is waiting for a reply: its first retries come within a tenth of a second.
-        scale = 0.05 if row.priority <= outbox.PRIORITY_REPLY else 1.0
+        # Someone is waiting for a reply: its first retries come within a tenth of a second;
+        # after that it is an outage, and it waits like everything else.
+        quick = row.priority <= outbox.PRIORITY_REPLY and row.attempts <= QUICK_RETRIES
+        scale = 0.05 if quick else 1.0
         delay = scale * self.backoff(row.attempts)
         await outbox.retry_later(self.db, row.id, utcnow() + timedelta(seconds=delay), error)
         asyncio.get_running_loop().call_later(delay, self.notify)  # look again when it is due

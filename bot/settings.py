@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     whatsapp_burst_per_recipient: int = Field(3, ge=1)
 
     send_timeout: float = Field(10.0, gt=0)
-    outbox_max_attempts: int = Field(8, ge=1)
+    outbox_max_attempts: int = Field(20, ge=1)  # with back-off: about two hours of outage
     outbox_lease_seconds: int = Field(60, ge=5)
     max_message_chars: int = Field(2000, ge=100)
     keep_update_ids_days: int = Field(7, ge=1)

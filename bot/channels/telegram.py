@@ -127,6 +127,18 @@ def media_file(message: TgMessage) -> dict[str, str] | None:
     return None
 
 
+def ids_fit(update: Update) -> bool:
+    """Telegram's ids are 64-bit integers; a longer one (only a forgery has it) would not fit
+    the columns that keep it."""
+    ids = [update.update_id]
+    if message := update.message:
+        ids += [message.message_id, message.chat.id]
+        ids += [message.from_user.id] if message.from_user else []
+    if query := update.callback_query:
+        ids.append(query.from_user.id)
+    return all(-(2**63) <= i < 2**63 for i in ids)
+
+
 def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
     return Incoming(
         channel=CHANNEL,
@@ -249,11 +261,12 @@ class TelegramChannel:
             request_timeout=timeout,
         )
 
-    async def start(self) -> None:
-        """Register commands and the webhook, or start polling; retries while Telegram is away."""
+    async def start(self, poll: bool = True) -> None:
+        """Register commands and the webhook, and start polling unless the caller runs `poll`
+        itself (with several workers, only one may); retries while Telegram is away."""
         self._spawn(self._configure())
-        if self.settings.telegram_mode == "polling":
-            self._spawn(self._poll())
+        if poll and self.settings.telegram_mode == "polling":
+            self._spawn(self.poll())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -285,7 +298,7 @@ class TelegramChannel:
             ]
             await self.bot.set_my_commands(commands, language_code=locale)
 
-    async def _poll(self) -> None:
+    async def poll(self) -> None:
         await self._drop_webhook()
         await self.dp.start_polling(
             self.bot, handle_signals=False, close_bot_session=False, allowed_updates=ALLOWED_UPDATES
@@ -319,6 +332,8 @@ class TelegramChannel:
             try:
                 update = Update.model_validate_json(await request.body(), context={"bot": self.bot})
             except ValidationError:
+                return Response(status_code=400)
+            if not ids_fit(update):
                 return Response(status_code=400)
             # Handled before the answer: a crash before it means Telegram re-delivers, and the
             # recorded update id makes that re-delivery harmless.

@@ -3,7 +3,7 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from storage.models import Base
@@ -23,9 +23,16 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Workers starting together on PostgreSQL migrate one after the other: the first applies the
+# migrations, the others wait for this lock, then find nothing left to do.
+MIGRATION_LOCK = 0x716F6E7973  # "qonys"
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
