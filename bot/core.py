@@ -24,7 +24,7 @@ from bot.outbox import PRIORITY_REPLY, new_rows, promote
 from bot.settings import Settings
 from bot.textsplit import clean_text
 from bot.types import Incoming
-from storage.db import Database
+from storage.db import Database, unavailable
 from storage.models import Contact, Message, ProcessedUpdate, utcnow
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,9 @@ class Core:
                 contact_id, signals = await self._handle_once(inc, crashed=False)
             except _Duplicate:
                 return Outcome(handled=False)
-            except Exception:
+            except Exception as exc:
+                if unavailable(exc):
+                    raise  # nothing was stored: the update is refused and comes again
                 log.exception("handler failed on %s update %s", inc.channel, inc.update_id)
                 contact_id, signals = await self._handle_once(inc, crashed=True)
         self.on_outbox(inc.channel, contact_id)

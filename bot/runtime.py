@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from redis.asyncio import Redis
 
+from bot import outbox
 from bot.channels.base import Caps, Deliverer
 from bot.core import Core
 from bot.hub import Hub, RedisHub
@@ -116,6 +118,7 @@ class Runtime:
             per_chat_burst=per_chat_burst,
             max_attempts=s.outbox_max_attempts,
             lease_seconds=s.outbox_lease_seconds,
+            backoff=partial(outbox.backoff, cap=s.outbox_retry_cap_seconds),
             **shared,  # type: ignore[arg-type]
         )
         self.senders[deliverer.name] = sender

@@ -8,11 +8,14 @@ three messages arrives at once while sustained traffic to one chat stays near th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import outbox
 from bot.channels.base import Deferred, Deliverer, Permanent, RetryAfter, Transient, Unreachable
@@ -99,17 +102,23 @@ class Sender:
         await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
 
     async def _feed(self) -> None:
-        await outbox.release_stale(self.db, self.lease)
+        released = 0.0
         while True:
             # Cleared before looking for work: a notify that arrives while we look is kept.
             self.wake.clear()
             try:
+                # Rows of a sender that died (here or in another worker) come back after
+                # their lease, busy or not.
+                if time.monotonic() - released > self.lease / 2:
+                    await outbox.release_stale(self.db, self.lease)
+                    released = time.monotonic()
                 claimed = await self._claim()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a database hiccup must not kill the sender
-                log.exception("sender %s: claim failed", self.channel.name)
-                claimed = 0
+            except Exception as exc:  # a database hiccup must not kill the sender
+                log.warning("sender %s: claim failed: %s", self.channel.name, exc)
+                await asyncio.sleep(1.0)
+                continue
             if claimed and self.queue.qsize() < self.ahead:
                 continue
             await self._sleep(short=bool(claimed))
@@ -125,15 +134,18 @@ class Sender:
         return len(rows)
 
     async def _sleep(self, short: bool) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), 0.2 if short else self.idle_poll)
-        except TimeoutError:
-            if not short:
-                await outbox.release_stale(self.db, self.lease)
 
     async def _dispatch_forever(self) -> None:
         while True:
-            await self._dispatch_one()
+            try:
+                await self._dispatch_one()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis (the shared limit) away: the row waits queued
+                log.warning("sender %s: no send slot: %s", self.channel.name, exc)
+                await asyncio.sleep(1.0)
 
     async def _dispatch_one(self) -> None:
         """Wait for work and a free slot, then send the most urgent row queued at that moment."""
@@ -192,8 +204,22 @@ class Sender:
         except (TimeoutError, OSError) as exc:
             await self._transient(row, exc)  # it may have arrived: its slots stay taken
         else:
-            await outbox.mark_sent(self.db, row.id, external_id)
+            await self._record_sent(row, external_id)
         return True
+
+    async def _record_sent(self, row: outbox.Claimed, external_id: str | None) -> None:
+        """The message arrived: keep trying to write that down while the database is away
+        (within the lease), or the row comes back and the person gets it twice."""
+        deadline = time.monotonic() + self.lease
+        while True:
+            try:
+                await outbox.mark_sent(self.db, row.id, external_id)
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("message %s sent, not yet recorded: %s", row.id, exc)
+                await asyncio.sleep(0.5)
 
     async def _retry_after(self, row: outbox.Claimed, exc: RetryAfter) -> None:
         if exc.whole_channel:

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     send_timeout: float = Field(10.0, gt=0)
     outbox_max_attempts: int = Field(20, ge=1)  # with back-off: about two hours of outage
     outbox_lease_seconds: int = Field(60, ge=5)
+    outbox_retry_cap_seconds: float = Field(300.0, gt=0)  # longest wait between two retries
     max_message_chars: int = Field(2000, ge=100)
     keep_update_ids_days: int = Field(7, ge=1)
     retention_months: int = Field(24, ge=1)

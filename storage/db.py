@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -93,3 +94,15 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations (synchronous: Alembic's env runs its own event loop)."""
     ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """The database or Redis is away (restarting, unreachable), as opposed to a bug: the
+    same work will succeed later, so it is refused for now rather than answered wrongly."""
+    from redis.exceptions import RedisError
+
+    if isinstance(exc, (OSError, RedisError, TimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and not isinstance(
+        exc, (IntegrityError, DataError, ProgrammingError)
+    )

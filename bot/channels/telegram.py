@@ -46,6 +46,7 @@ from bot.i18n import N_, Translator
 from bot.outbox import Claimed, signed_text
 from bot.settings import LOCALES, Settings
 from bot.types import Incoming, Kind
+from storage.db import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -203,14 +204,29 @@ class TelegramChannel:
         return router
 
     async def on_message(self, message: TgMessage, event_update: Update) -> None:
-        await self.core.handle(incoming_from_message(message, event_update.update_id))
+        await self._handle(incoming_from_message(message, event_update.update_id))
 
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        await self.core.handle(incoming_from_callback(query, event_update.update_id))
+        await self._handle(incoming_from_callback(query, event_update.update_id))
         try:  # stops the spinner on the button; harmless if it fails
             await query.answer()
         except TelegramAPIError as exc:
             log.info("answerCallbackQuery failed: %s", exc)
+
+    async def _handle(self, incoming: Incoming) -> None:
+        """A webhook refuses an update while the database is away (Telegram sends it again);
+        polling has already taken it from Telegram, so it waits here until it can be kept."""
+        delay = 1.0
+        while True:
+            try:
+                await self.core.handle(incoming)
+                return
+            except Exception as exc:
+                if self.settings.telegram_mode != "polling" or not unavailable(exc):
+                    raise
+                log.warning("update %s waits for the database: %s", incoming.update_id, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     async def fetch(self, ref: str, limit: int) -> bytes:
         """A file the person sent, by its file id (the Bot API serves up to 20 MB)."""
