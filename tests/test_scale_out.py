@@ -205,8 +205,12 @@ class Workers:
 
     async def __aenter__(self) -> Workers:
         self.start()
-        await eventually(self.healthy, within=60, interval=0.2)
-        await eventually(lambda: len(self.children()) == self.n, within=30)
+        try:
+            await eventually(self.healthy, within=60, interval=0.2)
+            await eventually(lambda: len(self.children()) == self.n, within=30)
+        except BaseException:
+            await self.__aexit__()  # no leftover workers when they fail to come up
+            raise
         return self
 
     def start(self) -> None:
