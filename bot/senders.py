@@ -234,9 +234,10 @@ class Sender:
             log.error("message %s failed after %s attempts: %s", row.id, row.attempts, error)
             await outbox.mark_failed(self.db, row.id, error)
             return
-        # Someone is waiting for a reply: its first retries come within a tenth of a second;
-        # after that it is an outage, and it waits like everything else.
-        quick = row.priority <= outbox.PRIORITY_REPLY and row.attempts <= QUICK_RETRIES
+        # A lone 5xx page is usually a blip: the first retry comes within a tenth of a second
+        # (a reply's first three, someone is waiting); after that it is an outage, and it
+        # waits like everything else. The rate limit paces retries like any other send.
+        quick = row.attempts <= (QUICK_RETRIES if row.priority <= outbox.PRIORITY_REPLY else 1)
         scale = 0.05 if quick else 1.0
         delay = scale * self.backoff(row.attempts)
         await outbox.retry_later(self.db, row.id, utcnow() + timedelta(seconds=delay), error)
