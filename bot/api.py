@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from annotated_types import Interval
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, model_validator
@@ -26,6 +27,12 @@ from storage import appointments as appts
 from storage.models import ApiToken, Application, Office, Slot, utcnow
 
 bearer = HTTPBearer(auto_error=False)
+# Days a plan or a query may name. Near the calendar's ends (year 1, 9999) a day's local
+# midnight in UTC, or the day after it, does not exist.
+Day = Annotated[date, Interval(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+# Ids in paths have the form their records have, so junk (NUL included) never reaches a query.
+Number = Annotated[str, Path(pattern=applications.NUMBER)]
+OfficeId = Annotated[str, Path(pattern=r"^[a-z0-9_\-]{2,40}$")]
 
 
 def token_hash(token: str) -> str:
@@ -45,13 +52,13 @@ class SlotPlan(BaseModel):
     """Open times on working days from `date_from` to `date_to`, every `every_minutes` from
     `first` until `last` (local time)."""
 
-    date_from: date
-    date_to: date
+    date_from: Day
+    date_to: Day
     first: time = time(9, 0)
     last: time = time(13, 0)
     every_minutes: int = Field(30, ge=5, le=240)
     minutes: int = Field(30, ge=5, le=240)
-    service: str = "any"
+    service: str = Field("any", max_length=32)
 
     @model_validator(mode="after")
     def _span(self) -> SlotPlan:
@@ -98,7 +105,7 @@ def router(runtime: Runtime) -> APIRouter:
         )
 
     @api.get("/applications/{number}", summary="An application's current status and history")
-    async def get_application(number: str, caller: Caller) -> dict[str, Any]:
+    async def get_application(number: Number, caller: Caller) -> dict[str, Any]:
         async with runtime.db.sessions() as s:
             app = await s.scalar(select(Application).where(Application.number == number))
             if app is None:
@@ -117,7 +124,9 @@ def router(runtime: Runtime) -> APIRouter:
         }
 
     @api.put("/offices/{office_id}", summary="Create or update an office")
-    async def put_office(office_id: str, body: appts.OfficeIn, caller: Caller) -> dict[str, Any]:
+    async def put_office(
+        office_id: OfficeId, body: appts.OfficeIn, caller: Caller
+    ) -> dict[str, Any]:
         if body.id != office_id:
             raise HTTPException(422, "the id in the path and in the body differ")
         async with runtime.db.transaction() as s:
@@ -125,7 +134,7 @@ def router(runtime: Runtime) -> APIRouter:
             return appts.office_public(office)
 
     @api.post("/offices/{office_id}/slots", summary="Open visit times at an office")
-    async def post_slots(office_id: str, plan: SlotPlan, caller: Caller) -> dict[str, int]:
+    async def post_slots(office_id: OfficeId, plan: SlotPlan, caller: Caller) -> dict[str, int]:
         zone = ZoneInfo(runtime.settings.timezone)
         async with runtime.db.transaction() as s:
             if await s.get(Office, office_id) is None:
@@ -136,7 +145,7 @@ def router(runtime: Runtime) -> APIRouter:
         return {"created": created}
 
     @api.get("/offices/{office_id}/slots", summary="Visit times and whether they are booked")
-    async def get_slots(office_id: str, day: date, caller: Caller) -> list[dict[str, Any]]:
+    async def get_slots(office_id: OfficeId, day: Day, caller: Caller) -> list[dict[str, Any]]:
         zone = ZoneInfo(runtime.settings.timezone)
         start = datetime.combine(day, time(0), tzinfo=zone)
         async with runtime.db.sessions() as s:

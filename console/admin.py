@@ -11,7 +11,7 @@ from console import auth
 from console.web import Admin, Form, SignedIn, Supervisor, audit, back, render, runtime_of
 from handlers.handoff import region_names
 from storage.cases import ROLES
-from storage.models import CannedReply, StaffUser, utcnow
+from storage.models import CannedReply, RowId, StaffUser, parse_id, utcnow
 
 router = APIRouter()
 
@@ -28,11 +28,11 @@ async def canned_page(request: Request, signed: SignedIn) -> HTMLResponse:
 @router.post("/console/canned")
 async def canned_save(request: Request, signed: Supervisor, data: Form) -> Response:
     title, text = str(data.get("title") or "").strip(), str(data.get("text") or "").strip()
-    locale, rid = str(data.get("locale") or ""), str(data.get("id") or "")
+    locale = str(data.get("locale") or "")
     if locale not in LOCALES or not title or not text or len(title) > 80 or len(text) > 4000:
         raise HTTPException(422, "a language, a title (up to 80) and a text (up to 4000)")
     async with runtime_of(request).db.transaction() as s:
-        row = await s.get(CannedReply, int(rid)) if rid.isdigit() else None
+        row = await s.get(CannedReply, rid) if (rid := parse_id(data.get("id"))) else None
         if row is None:
             row = CannedReply(locale=locale, title=title, text=text)
             s.add(row)
@@ -43,7 +43,7 @@ async def canned_save(request: Request, signed: Supervisor, data: Form) -> Respo
 
 
 @router.post("/console/canned/{reply_id}/delete")
-async def canned_delete(request: Request, reply_id: int, signed: Supervisor, _: Form) -> Response:
+async def canned_delete(request: Request, reply_id: RowId, signed: Supervisor, _: Form) -> Response:
     async with runtime_of(request).db.transaction() as s:
         row = await s.get(CannedReply, reply_id)
         if row is not None:

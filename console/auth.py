@@ -88,7 +88,7 @@ async def end_all_sessions(s: AsyncSession, user_id: int) -> None:
 
 
 def csrf_ok(session: StaffSession, sent: str | None) -> bool:
-    return bool(sent) and hmac.compare_digest(session.csrf, sent or "")
+    return bool(sent) and hmac.compare_digest(session.csrf.encode(), (sent or "").encode())
 
 
 # ---- throttling: failed sign-ins per login and per address ----------------------------

@@ -28,7 +28,7 @@ from handlers.questionnaire import option_labels
 from handlers.subscriptions import TOPIC_LABELS
 from storage import campaigns as store
 from storage import segments
-from storage.models import Campaign, Segment, SourceLink, utcnow
+from storage.models import Campaign, RowId, Segment, SourceLink, parse_id, utcnow
 
 router = APIRouter()
 STATUS_LABELS = {
@@ -86,7 +86,7 @@ async def campaigns_page(request: Request, signed: Supervisor) -> HTMLResponse:
 
 @router.get("/console/segments/new", response_class=HTMLResponse)
 @router.get("/console/segments/{segment_id}", response_class=HTMLResponse)
-async def segment_page(request: Request, signed: Supervisor, segment_id: int = 0) -> HTMLResponse:
+async def segment_page(request: Request, signed: Supervisor, segment_id: RowId = 0) -> HTMLResponse:
     runtime = runtime_of(request)
     async with runtime.db.sessions() as s:
         segment = await s.get(Segment, segment_id) if segment_id else None
@@ -113,12 +113,12 @@ async def segment_size(request: Request, signed: Supervisor, _: Form) -> HTMLRes
 
 @router.post("/console/segments")
 async def segment_save(request: Request, signed: Supervisor, data: Form) -> Response:
-    name, sid = str(data.get("name") or "").strip(), str(data.get("id") or "")
+    name = str(data.get("name") or "").strip()
     if not name or len(name) > 120:
         raise HTTPException(422, "a name of up to 120 characters")
     filters = posted_filters(await request.form())
     async with runtime_of(request).db.transaction() as s:
-        segment = await s.get(Segment, int(sid)) if sid.isdigit() else None
+        segment = await s.get(Segment, sid) if (sid := parse_id(data.get("id"))) else None
         if segment is None:
             segment = Segment(name=name, filters=filters, created_by=signed.staff.login)
             s.add(segment)
@@ -134,7 +134,7 @@ async def segment_save(request: Request, signed: Supervisor, data: Form) -> Resp
 @router.get("/console/campaigns/new", response_class=HTMLResponse)
 @router.get("/console/campaigns/{campaign_id}/edit", response_class=HTMLResponse)
 async def campaign_form(
-    request: Request, signed: Supervisor, campaign_id: int = 0, segment: int = 0
+    request: Request, signed: Supervisor, campaign_id: RowId = 0, segment: RowId = 0
 ) -> HTMLResponse:
     async with runtime_of(request).db.sessions() as s:
         campaign = await s.get(Campaign, campaign_id) if campaign_id else None
@@ -152,12 +152,11 @@ async def campaign_form(
 async def campaign_save(request: Request, signed: Supervisor, data: Form) -> Response:
     form = await request.form()
     fields = _campaign_fields(data, form.getlist("buttons"))
-    cid = str(data.get("id") or "")
     async with runtime_of(request).db.transaction() as s:
         segment = await s.get(Segment, fields.pop("segment_id"))
         if segment is None:
             raise HTTPException(422, "choose a saved segment")
-        campaign = await s.get(Campaign, int(cid)) if cid.isdigit() else None
+        campaign = await s.get(Campaign, cid) if (cid := parse_id(data.get("id"))) else None
         if campaign is None:
             campaign = Campaign(created_by=signed.staff.login, status="draft")
             s.add(campaign)
@@ -182,17 +181,17 @@ def _campaign_fields(data: dict[str, Any], buttons: list[Any]) -> dict[str, Any]
     topic = str(data.get("topic") or "")
     texts = {lang: str(data.get(f"text_{lang}") or "").strip() for lang in LOCALES}
     template = str(data.get("wa_template") or "").strip() or None
-    segment_id = str(data.get("segment_id") or "")
+    segment_id = parse_id(data.get("segment_id"))
     allowed = {action for action, _ in button_choices("kk")}
     chosen = [str(b) for b in buttons if str(b) in allowed][:2]
-    if not name or len(name) > 120 or topic not in segments.TOPICS or not segment_id.isdigit():
+    if not name or len(name) > 120 or topic not in segments.TOPICS or segment_id is None:
         raise HTTPException(422, "a name, a topic and a segment are required")
     if not any(texts.values()) or any(len(t) > 3500 for t in texts.values()):
         raise HTTPException(422, "write the text in at least one language (up to 3500 characters)")
     if template and not template.replace("_", "").isalnum():
         raise HTTPException(422, "a WhatsApp template name has letters, digits and _ only")
     return {"name": name, "topic": topic, "texts": texts, "wa_template": template,
-            "buttons": chosen, "segment_id": int(segment_id)}  # fmt: skip
+            "buttons": chosen, "segment_id": segment_id}  # fmt: skip
 
 
 async def _save_image(data_dir: Path, campaign_id: int, upload: UploadFile) -> str:
@@ -208,7 +207,7 @@ async def _save_image(data_dir: Path, campaign_id: int, upload: UploadFile) -> s
 
 
 @router.get("/console/campaigns/{campaign_id}/image")
-async def campaign_image(request: Request, campaign_id: int, signed: Supervisor) -> Response:
+async def campaign_image(request: Request, campaign_id: RowId, signed: Supervisor) -> Response:
     async with runtime_of(request).db.sessions() as s:
         campaign = await s.get(Campaign, campaign_id)
     if campaign is None or not campaign.image:
@@ -240,7 +239,7 @@ def previews(campaign: Campaign, data_dir: str) -> list[dict[str, Any]]:
 
 
 @router.get("/console/campaigns/{campaign_id}", response_class=HTMLResponse)
-async def campaign_page(request: Request, campaign_id: int, signed: Supervisor) -> HTMLResponse:
+async def campaign_page(request: Request, campaign_id: RowId, signed: Supervisor) -> HTMLResponse:
     runtime = runtime_of(request)
     settings = runtime.settings
     async with runtime.db.sessions() as s:
@@ -262,7 +261,9 @@ async def campaign_page(request: Request, campaign_id: int, signed: Supervisor) 
 
 
 @router.get("/console/campaigns/{campaign_id}/progress", response_class=HTMLResponse)
-async def campaign_progress(request: Request, campaign_id: int, signed: Supervisor) -> HTMLResponse:
+async def campaign_progress(
+    request: Request, campaign_id: RowId, signed: Supervisor
+) -> HTMLResponse:
     async with runtime_of(request).db.sessions() as s:
         campaign = await s.get(Campaign, campaign_id)
         if campaign is None:
@@ -275,18 +276,19 @@ async def campaign_progress(request: Request, campaign_id: int, signed: Supervis
 
 @router.post("/console/campaigns/{campaign_id}/schedule")
 async def campaign_schedule(
-    request: Request, campaign_id: int, signed: Supervisor, data: Form
+    request: Request, campaign_id: RowId, signed: Supervisor, data: Form
 ) -> Response:
     """Send now or at a time; either way never in quiet hours (it waits for the morning)."""
     settings = runtime_of(request).settings
     zone = ZoneInfo(settings.timezone)
     when = utcnow()
-    if at := str(data.get("at") or "").strip():
-        try:
+    try:
+        if at := str(data.get("at") or "").strip():
             when = datetime.fromisoformat(at).replace(tzinfo=zone)
-        except ValueError as exc:
-            raise HTTPException(422, "a date and time like 2026-12-05T10:00") from exc
-    starts = after_span(settings.quiet_hours, max(when, utcnow()), zone)
+        # OverflowError: the morning after 9999-12-31 22:00 is past the calendar's end.
+        starts = after_span(settings.quiet_hours, max(when, utcnow()), zone)
+    except (ValueError, OverflowError) as exc:
+        raise HTTPException(422, "a date and time like 2026-12-05T10:00") from exc
     async with runtime_of(request).db.transaction() as s:
         if not await store.set_status(s, campaign_id, ("draft",), "scheduled", starts_at=starts):
             raise HTTPException(409, "only a draft can be scheduled")
@@ -310,7 +312,7 @@ MOVES = {
 
 @router.post("/console/campaigns/{campaign_id}/{move}")
 async def campaign_move(
-    request: Request, campaign_id: int, move: str, signed: Supervisor, _: Form
+    request: Request, campaign_id: RowId, move: str, signed: Supervisor, _: Form
 ) -> Response:
     if move not in MOVES:
         raise HTTPException(404, "no such action")

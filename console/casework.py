@@ -24,7 +24,7 @@ from console.dossier import dossier
 from console.web import Form, Signed, SignedIn, audit, back, render, runtime_of
 from handlers import handoff
 from storage import cases
-from storage.models import CannedReply, Case, Contact, Message, StaffUser, utcnow
+from storage.models import CannedReply, Case, Contact, Message, RowId, StaffUser, utcnow
 
 router = APIRouter()
 TRANSCRIPT_LIMIT = 300
@@ -88,7 +88,7 @@ def window_closed(contact: Contact, last_inbound: Any) -> bool:
 
 @router.get("/console/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(
-    request: Request, case_id: int, signed: SignedIn, notice: str = ""
+    request: Request, case_id: RowId, signed: SignedIn, notice: str = ""
 ) -> HTMLResponse:
     runtime = runtime_of(request)
     async with runtime.db.transaction() as s:
@@ -130,7 +130,7 @@ async def case_page(
 
 
 @router.get("/console/cases/{case_id}/transcript", response_class=HTMLResponse)
-async def transcript_fragment(request: Request, case_id: int, signed: SignedIn) -> HTMLResponse:
+async def transcript_fragment(request: Request, case_id: RowId, signed: SignedIn) -> HTMLResponse:
     """The live part of an open case page; the page itself was audited when opened."""
     async with runtime_of(request).db.sessions() as s:
         case, contact = await _case(s, signed, case_id)
@@ -139,7 +139,7 @@ async def transcript_fragment(request: Request, case_id: int, signed: SignedIn) 
 
 
 @router.post("/console/cases/{case_id}/claim")
-async def claim(request: Request, case_id: int, signed: SignedIn, _: Form) -> Response:
+async def claim(request: Request, case_id: RowId, signed: SignedIn, _: Form) -> Response:
     runtime = runtime_of(request)
     async with runtime.db.transaction() as s:
         case, contact = await _case(s, signed, case_id)
@@ -151,7 +151,7 @@ async def claim(request: Request, case_id: int, signed: SignedIn, _: Form) -> Re
 
 
 @router.post("/console/cases/{case_id}/assign")
-async def assign(request: Request, case_id: int, signed: SignedIn, data: Form) -> Response:
+async def assign(request: Request, case_id: RowId, signed: SignedIn, data: Form) -> Response:
     runtime = runtime_of(request)
     async with runtime.db.transaction() as s:
         case, contact = await _case(s, signed, case_id)
@@ -167,7 +167,7 @@ async def assign(request: Request, case_id: int, signed: SignedIn, data: Form) -
 
 
 @router.post("/console/cases/{case_id}/reply")
-async def reply(request: Request, case_id: int, signed: SignedIn, data: Form) -> Response:
+async def reply(request: Request, case_id: RowId, signed: SignedIn, data: Form) -> Response:
     text = str(data.get("text") or "").strip()
     if not text:
         return back(f"/console/cases/{case_id}?notice=empty")
@@ -192,7 +192,7 @@ async def reply(request: Request, case_id: int, signed: SignedIn, data: Form) ->
 
 
 @router.post("/console/cases/{case_id}/note")
-async def note(request: Request, case_id: int, signed: SignedIn, data: Form) -> Response:
+async def note(request: Request, case_id: RowId, signed: SignedIn, data: Form) -> Response:
     text = str(data.get("text") or "").strip()[:10_000]
     if not text:
         return back(f"/console/cases/{case_id}?notice=empty")
@@ -204,7 +204,7 @@ async def note(request: Request, case_id: int, signed: SignedIn, data: Form) -> 
 
 
 @router.post("/console/cases/{case_id}/close")
-async def close(request: Request, case_id: int, signed: SignedIn, data: Form) -> Response:
+async def close(request: Request, case_id: RowId, signed: SignedIn, data: Form) -> Response:
     outcome = str(data.get("outcome") or "")
     if outcome not in cases.OUTCOMES:
         raise HTTPException(422, "choose an outcome")
@@ -234,7 +234,7 @@ def _tell_closed(s: AsyncSession, contact: Contact, case: Case, default_locale: 
 
 
 @router.get("/console/cases/{case_id}/media/{message_id}")
-async def media(request: Request, case_id: int, message_id: int, signed: SignedIn) -> Response:
+async def media(request: Request, case_id: RowId, message_id: RowId, signed: SignedIn) -> Response:
     """A photo, voice note or document the person sent, fetched from their platform."""
     runtime = runtime_of(request)
     async with runtime.db.transaction() as s:

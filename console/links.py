@@ -108,6 +108,8 @@ async def link_create(request: Request, signed: Supervisor, data: Form) -> Respo
 @router.get("/console/links/{code}/{channel}.png")
 async def link_qr(request: Request, code: str, channel: str, signed: Supervisor) -> Response:
     """A QR code to print: large modules and a quiet zone, readable from a poster."""
+    if not CODE.match(code):  # no such code was ever saved (and NUL would upset PostgreSQL)
+        raise HTTPException(404, "no such link")
     async with runtime_of(request).db.sessions() as s:
         link = await s.get(SourceLink, code)
     url = (await urls(request, code)).get(channel) if link else None

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot import status_updates
 from bot.api import SlotPlan, plan_times
+from bot.textsplit import clean_text
 from console.web import Form, Signed, SignedIn, audit, back, render, runtime_of
 from content.procedures import get_procedures
 from handlers.handoff import region_names
@@ -35,7 +36,7 @@ async def applications_page(
     request: Request, signed: SignedIn, number: str = "", result: str = ""
 ) -> HTMLResponse:
     app, events = None, []
-    number = number.strip()[:40]
+    number = clean_text(number).strip()[:40]  # PostgreSQL refuses NUL even in a lookup
     async with runtime_of(request).db.transaction() as s:
         if number:
             app = await s.scalar(select(Application).where(Application.number == number))
@@ -70,7 +71,7 @@ async def applications_page(
 async def set_status(request: Request, number: str, signed: SignedIn, data: Form) -> Response:
     runtime = runtime_of(request)
     async with runtime.db.sessions() as s:
-        app = await s.scalar(select(Application).where(Application.number == number))
+        app = await s.scalar(select(Application).where(Application.number == clean_text(number)))
     if app is None or not _covers(signed, app.region):
         raise HTTPException(404, "no such application")
     row = {

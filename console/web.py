@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.textsplit import clean_text
 from console import auth
 from storage.cases import Staff
 from storage.models import AuditEntry, utcnow
@@ -75,12 +76,13 @@ def role(*roles: str):  # type: ignore[no-untyped-def]
 
 
 async def form(request: Request, signed: Annotated[Signed, Depends(signed_in)]) -> dict[str, Any]:
-    """The posted form, after its CSRF token (field or X-CSRF-Token header) is checked."""
+    """The posted form, after its CSRF token (field or X-CSRF-Token header) is checked; texts
+    without control characters (PostgreSQL refuses NUL even in a lookup)."""
     data = await request.form()
     sent = data.get("csrf") or request.headers.get("x-csrf-token")
     if not isinstance(sent, str) or not _same(signed.csrf, sent):
         raise HTTPException(403, "the form is outdated or forged: reload the page")
-    return dict(data)
+    return {k: clean_text(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 def _same(a: str, b: str) -> bool:

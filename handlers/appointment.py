@@ -22,7 +22,7 @@ from content.package import get_package
 from content.procedures import get_procedures
 from handlers.menu import back_to_menu, menu_item, outdated_button
 from storage import appointments as appts
-from storage.models import Office, Profile, Slot, utcnow
+from storage.models import Office, Profile, Slot, parse_id, utcnow
 
 router = Router("appointment")
 menu_item(N_("Book a visit to the centre"), "ap", 36)
@@ -211,14 +211,15 @@ async def on_day(ctx: Context) -> None:
 
 @router.action("ab")
 async def on_book(ctx: Context) -> None:
-    slot_id, _, service = ctx.args.partition(":")
-    if not slot_id.isdigit() or service not in get_procedures().services:
+    raw_id, _, service = ctx.args.partition(":")
+    slot_id = parse_id(raw_id)
+    if slot_id is None or service not in get_procedures().services:
         await outdated_button(ctx)
         return
     previous = await appts.upcoming(ctx.session, ctx.contact.id)
-    slot = await appts.book(ctx.session, int(slot_id), ctx.contact.id, service)
+    slot = await appts.book(ctx.session, slot_id, ctx.contact.id, service)
     if slot is None:
-        taken = await ctx.session.get(Slot, int(slot_id))
+        taken = await ctx.session.get(Slot, slot_id)
         back = f"av:{taken.office_id}:{service}" if taken else "ap"
         ctx.reply(
             ctx._("Sorry, someone has just taken this time. Please choose another."),

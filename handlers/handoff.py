@@ -23,7 +23,7 @@ from handlers.menu import back_to_menu, menu_item, outdated_button, show_menu
 from handlers.package import package
 from handlers.profile import latest_consent
 from storage import cases
-from storage.models import Case, Consent, Contact, Profile, utcnow
+from storage.models import Case, Consent, Contact, Profile, parse_id, utcnow
 
 router = Router("handoff")
 STEP, RATE_COMMENT = "handoff", "rate_comment"
@@ -261,7 +261,7 @@ def closing(contact: Contact, case: Case, default_locale: str) -> Reply:
 @router.action("rt")
 async def on_rating(ctx: Context) -> None:
     case_id, _, value = ctx.args.partition(":")
-    case = await ctx.session.get(Case, int(case_id)) if case_id.isdigit() else None
+    case = await ctx.session.get(Case, cid) if (cid := parse_id(case_id)) else None
     if (
         case is None
         or case.contact_id != ctx.contact.id

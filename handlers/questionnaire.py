@@ -148,7 +148,8 @@ def parse(question: Question, text: str) -> Any:
     """A typed answer as the value to store, or None when it does not fit."""
     text = text.strip()
     if question.kind == "number":
-        return int(text) if text.isdigit() and int(text) <= 20 else None
+        # isascii: "²" passes isdigit() but not int()
+        return int(text) if text.isascii() and text.isdigit() and int(text) <= 20 else None
     if question.kind == "ages":
         ages = [int(a) for a in re.findall(r"\d+", text)]
         return ages if ages and all(a <= 25 for a in ages) and len(ages) <= 15 else None

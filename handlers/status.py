@@ -38,6 +38,7 @@ from storage.models import (
     LookupAttempt,
     Profile,
     StatusSubscription,
+    parse_id,
     utcnow,
 )
 
@@ -146,7 +147,7 @@ async def on_birth_date(ctx: Context) -> None:
 
 def parse_date(text: str) -> date | None:
     parts = re.split(r"[.\-/ ]+", text.strip())
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         return None
     day, month, year = (int(p) for p in (reversed(parts) if len(parts[0]) == 4 else parts))
     try:
@@ -308,12 +309,12 @@ def deadline_line(tr: Translator, since: date, days: int, on: date) -> str:
 
 
 async def _signed_app(ctx: Context) -> Application | None:
-    app_id, _, sig = ctx.args.partition(":")
-    if not app_id.isdigit() or not hmac.compare_digest(
-        sig, sign(ctx.settings, ctx.contact.id, int(app_id))
-    ):
+    raw_id, _, sig = ctx.args.partition(":")
+    app_id = parse_id(raw_id)
+    expected = sign(ctx.settings, ctx.contact.id, app_id or 0).encode()
+    if app_id is None or not hmac.compare_digest(sig.encode(), expected):  # bytes: sig is free text
         return None
-    return await ctx.session.get(Application, int(app_id))
+    return await ctx.session.get(Application, app_id)
 
 
 @router.action("ss", "su")

@@ -16,7 +16,7 @@ from bot.i18n import N_
 from bot.types import Button
 from handlers.menu import back_to_menu, outdated_button
 from handlers.profile import latest_consent
-from storage.models import Campaign, Consent, Delivery, utcnow
+from storage.models import Campaign, Consent, Delivery, parse_id, utcnow
 from storage.segments import TOPICS, consent_kind
 
 router = Router("subscriptions")
@@ -120,7 +120,7 @@ async def on_stop(ctx: Context) -> None:
 async def on_campaign_button(ctx: Context) -> None:
     """A button of a campaign message: counted for the campaign's results, then followed."""
     campaign_id, _, action = ctx.args.partition(":")
-    campaign = await ctx.session.get(Campaign, int(campaign_id)) if campaign_id.isdigit() else None
+    campaign = await ctx.session.get(Campaign, cid) if (cid := parse_id(campaign_id)) else None
     if campaign is None or action not in campaign.buttons:
         await outdated_button(ctx)  # a forged or stale button does nothing
         return

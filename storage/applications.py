@@ -18,6 +18,7 @@ from bot import iin as iins
 from bot import phones
 from storage.models import Application, ApplicationEvent, utcnow
 
+NUMBER = r"^[A-Za-z0-9\-/.]{1,40}$"  # an application number as the state systems write it
 COLUMNS = (
     "application_no",
     "programme",
@@ -35,7 +36,7 @@ class Row(BaseModel):
 
     model_config = {"extra": "ignore", "str_strip_whitespace": True}
 
-    application_no: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9\-/.]+$")
+    application_no: str = Field(min_length=1, max_length=40, pattern=NUMBER)
     programme: str
     region: str
     phone: str | None = None

@@ -23,7 +23,7 @@ class OfficeIn(BaseModel):
     model_config = {"extra": "forbid"}
 
     id: str = Field(pattern=r"^[a-z0-9_\-]{2,40}$")
-    region: str
+    region: str = Field(max_length=32)
     kind: str = Field("career_centre", pattern=r"^(career_centre|adaptation_centre)$")
     name: dict[str, str]
     address: dict[str, str]

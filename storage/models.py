@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+from annotated_types import Interval
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -38,6 +39,20 @@ NAMING = {
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, so big ids fall back to Integer there.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# The largest id either backend holds. Ids typed into URLs, forms and button data are checked
+# against it, so a 30-digit "id" is refused as such instead of failing in the database.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Interval(ge=0, le=MAX_ID)]
+
+
+def parse_id(value: object) -> int | None:
+    """A row id written as text, or None when it is not one: ASCII digits only (str.isdigit
+    also takes "²", which int() refuses) and no more than a BIGINT holds."""
+    text = "" if value is None else str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 def utcnow() -> datetime:

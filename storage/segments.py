@@ -15,6 +15,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from bot.textsplit import clean_text
 from storage.models import AssessmentResult, Consent, Contact, Profile, utcnow
 
 # Campaign topics a person subscribes to, each a consent kind of its own.
@@ -44,11 +45,12 @@ def clean(raw: dict[str, Any]) -> dict[str, Any]:
         values = raw.get(name) or []
         if isinstance(values, str):
             values = [values]
-        kept = sorted({str(v)[:64] for v in values if str(v).strip()})[:MAX_VALUES]
+        kept = sorted({clean_text(str(v))[:64] for v in values if clean_text(str(v)).strip()})
+        kept = kept[:MAX_VALUES]
         if kept:
             filters[name] = kept
-    days = raw.get("active_days")
-    if str(days or "").isdigit() and 0 < int(days) <= 3650:
+    days = str(raw.get("active_days") or "")
+    if days.isascii() and days.isdigit() and 0 < int(days[:5]) <= 3650:  # "²" is a digit too
         filters["active_days"] = int(days)
     return filters
 

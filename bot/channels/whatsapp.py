@@ -36,6 +36,7 @@ from bot.core import Core
 from bot.i18n import N_, Translator
 from bot.outbox import Claimed, signed_text
 from bot.settings import ROOT, Settings
+from bot.textsplit import clean_text
 from bot.types import Incoming, Kind
 from storage.db import Database
 from storage.models import Contact, Message, utcnow
@@ -94,17 +95,27 @@ def menu_shape(text: str, buttons: list[dict[str, str]]) -> dict[str, Any]:
     return {"kind": "text", "text": f"{text}\n\n{numbered}"}
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """A field that should hold an object; anything else (only a forgery sends it) is empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a field that should hold a list of them."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def incomings(payload: dict[str, Any]) -> tuple[list[Incoming], list[dict[str, Any]]]:
     """The messages and the delivery statuses of one webhook call."""
     messages, statuses = [], []
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            people = {c.get("wa_id"): c for c in value.get("contacts") or [] if isinstance(c, dict)}
-            for m in value.get("messages") or []:
-                if isinstance(m, dict) and (inc := _incoming(m, people)):
+    for entry in _dicts(payload.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = _dict(change.get("value"))
+            people = {str(c.get("wa_id")): c for c in _dicts(value.get("contacts"))}
+            for m in _dicts(value.get("messages")):
+                if inc := _incoming(m, people):
                     messages.append(inc)
-            statuses += [s for s in value.get("statuses") or [] if isinstance(s, dict)]
+            statuses += _dicts(value.get("statuses"))
     return messages, statuses
 
 
@@ -114,45 +125,54 @@ _TYPES: dict[str, Kind] = {
 }  # fmt: skip
 
 
+def _id(value: Any) -> str:
+    """An id or number as text; empty when it has control characters, which none of Meta's
+    has (and PostgreSQL refuses NUL)."""
+    text = str(value or "")[:160]
+    return text if text == clean_text(text) else ""
+
+
 def _incoming(m: dict[str, Any], people: dict[str, Any]) -> Incoming | None:
-    sender = str(m.get("from") or "")
+    sender = _id(m.get("from"))
     person = people.get(sender) or {}
-    user_id = str(person.get("user_id") or sender)
-    if not user_id or not m.get("id"):
+    user_id, wamid = _id(person.get("user_id")) or sender, _id(m.get("id"))
+    if not user_id or not wamid:
         return None
-    kind: Kind = _TYPES.get(m.get("type", ""), "unsupported")
+    kind_of = m.get("type") if isinstance(m.get("type"), str) else ""
+    name = _dict(person.get("profile")).get("name")
+    kind: Kind = _TYPES.get(kind_of, "unsupported")
     inc = Incoming(
         channel=CHANNEL,
-        user_id=user_id[:160],
+        user_id=user_id,
         kind=kind,
-        update_id=str(m["id"])[:160],
-        message_id=str(m["id"])[:160],
-        display_name=((person.get("profile") or {}).get("name") or None),
+        update_id=wamid,
+        message_id=wamid,
+        display_name=name if isinstance(name, str) and name else None,
         phone=sender or None,
     )
-    kind_of = m.get("type")
     if kind_of == "text":
-        inc.text = str((m.get("text") or {}).get("body") or "")
+        inc.text = str(_dict(m.get("text")).get("body") or "")
     elif kind_of == "interactive":
-        reply = m.get("interactive") or {}
-        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        reply = _dict(m.get("interactive"))
+        chosen = _dict(reply.get("button_reply")) or _dict(reply.get("list_reply"))
         inc.kind, inc.action = "action", str(chosen.get("id") or "")[:64]
     elif kind_of == "button":  # a quick reply under a template
-        inc.text = str((m.get("button") or {}).get("text") or "")
+        inc.text = str(_dict(m.get("button")).get("text") or "")
     elif kind_of == "audio":
-        inc.kind = "voice" if (m.get("audio") or {}).get("voice") else "audio"
+        inc.kind = "voice" if _dict(m.get("audio")).get("voice") else "audio"
     elif kind_of == "reaction":
         inc.kind = "reaction"
     elif kind_of == "location":
-        loc = m.get("location") or {}
-        if isinstance(loc.get("latitude"), int | float):
-            inc.location = (float(loc["latitude"]), float(loc.get("longitude") or 0))
+        loc = _dict(m.get("location"))
+        lat, lon = loc.get("latitude"), loc.get("longitude") or 0
+        if isinstance(lat, int | float) and isinstance(lon, int | float):
+            inc.location = (float(lat), float(lon))
     elif kind_of == "contacts":
-        phones = [p.get("wa_id") or p.get("phone") for c in m.get("contacts") or []
-                  for p in (c.get("phones") or [])]  # fmt: skip
+        phones = [p.get("wa_id") or p.get("phone") for c in _dicts(m.get("contacts"))
+                  for p in _dicts(c.get("phones"))]  # fmt: skip
         inc.attachments = [{"phone": str(phones[0]), "verified": False}] if phones else []
     if kind_of in ("image", "video", "document", "audio"):
-        item = m.get(kind_of) or {}
+        item = _dict(m.get(kind_of))
         inc.attachments = _media(kind_of, item) or inc.attachments
         if item.get("caption"):
             inc.text = str(item["caption"])
@@ -314,6 +334,8 @@ class WhatsAppChannel:
             try:
                 payload = json.loads(body)
                 assert isinstance(payload, dict)
+                # A lone surrogate ("\ud800") decodes, but no database or platform takes it.
+                json.dumps(payload, ensure_ascii=False).encode()
             except (ValueError, AssertionError):
                 return Response(status_code=400)
             messages, statuses = incomings(payload)
@@ -327,7 +349,9 @@ class WhatsAppChannel:
     def _signed(self, body: bytes, header: str) -> bool:
         secret = (self.settings.whatsapp_app_secret or "").encode()
         expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-        return bool(secret) and secrets.compare_digest(header.removeprefix("sha256="), expected)
+        # As bytes: compare_digest refuses a str with non-ASCII, which a forger can send.
+        given = header.removeprefix("sha256=").encode()
+        return bool(secret) and secrets.compare_digest(given, expected.encode())
 
     async def _receive(self, inc: Incoming) -> None:
         await self._release_waiting(inc.user_id)  # the window is open again: waiting goes first
@@ -373,7 +397,7 @@ class WhatsAppChannel:
         unmatched: list[dict[str, Any]] = []
         async with self.db.transaction() as s:
             for st in statuses:
-                wamid, status = str(st.get("id") or ""), st.get("status")
+                wamid, status = str(st.get("id") or ""), str(st.get("status") or "")
                 if not wamid:
                     continue
                 row = await s.scalar(select(Message).where(Message.external_id == wamid))
@@ -383,7 +407,7 @@ class WhatsAppChannel:
                 if row.direction != "out":
                     continue
                 if status == "failed":
-                    err = (st.get("errors") or [{}])[0]
+                    err = next(iter(_dicts(st.get("errors"))), {})
                     if str(err.get("code")) == "131047" and row.kind != "template":
                         row.status, row.external_id = "waiting", None
                         invite.append(row.contact_id)

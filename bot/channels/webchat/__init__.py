@@ -29,12 +29,13 @@ from bot.outbox import Claimed
 from bot.runtime import Runtime
 from bot.settings import LOCALES
 from bot.types import Incoming
-from storage.models import Contact, Message
+from storage.models import Contact, Message, RowId, parse_id
 
 CHANNEL = "web"
 COOKIE = "qonys_visitor"
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 32_768
+MAX_TEXT = 20_000  # characters; the core keeps max_message_chars of them
 HISTORY_LIMIT = 200
 
 UI_STRINGS = {
@@ -62,7 +63,7 @@ class WebDeliverer:
 
 
 class Post(BaseModel):
-    text: str | None = Field(default=None, max_length=20_000)
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
     action: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_:.\-]{1,64}$")
 
 
@@ -102,7 +103,7 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
         return response
 
     @api.get("/api/chat/messages")
-    async def history(request: Request, response: Response, after: int = 0) -> dict[str, Any]:
+    async def history(request: Request, response: Response, after: RowId = 0) -> dict[str, Any]:
         key = visitor(request, response)
         contact, rows = await _messages(runtime, key, max(0, after))
         return {
@@ -118,7 +119,9 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
             return JSONResponse({"error": "message too large"}, status_code=413)
         try:
             data = Post.model_validate_json(body)
-        except ValidationError:
+        except ValidationError as exc:
+            if any(e["type"] == "string_too_long" for e in exc.errors()):  # the same as too big
+                return JSONResponse({"error": "message too large"}, status_code=413)
             return JSONResponse({"error": "expected JSON {text} or {action}"}, status_code=400)
         if not (data.text or data.action):
             return JSONResponse({"error": "empty message"}, status_code=400)
@@ -134,7 +137,7 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
         return {"ok": True}
 
     @api.get("/api/chat/stream")
-    async def stream(request: Request, response: Response, after: int = 0) -> EventSourceResponse:
+    async def stream(request: Request, response: Response, after: RowId = 0) -> EventSourceResponse:
         key = visitor(request, response)
         last = _last_event_id(request, after)
         wake = hub.subscribe(key)
@@ -161,7 +164,7 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
         return EventSourceResponse(events(), ping=15, headers=dict(response.headers))
 
     @api.get("/api/chat/files/{message_id}", include_in_schema=False)
-    async def file(message_id: int, request: Request, response: Response) -> Response:
+    async def file(message_id: RowId, request: Request, response: Response) -> Response:
         """A document sent to this visitor (the checklist PDF); nobody else's."""
         key = visitor(request, response)
         async with runtime.db.sessions() as s:
@@ -191,8 +194,8 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
 
 
 def _last_event_id(request: Request, after: int) -> int:
-    raw = request.headers.get("last-event-id", "")
-    return int(raw) if raw.isdigit() else max(0, after)
+    last = parse_id(request.headers.get("last-event-id"))
+    return last if last is not None else max(0, after)
 
 
 async def _messages(runtime: Runtime, key: str, after: int) -> tuple[Contact | None, list[Message]]:
