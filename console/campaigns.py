@@ -20,7 +20,7 @@ from bot.campaigns import button_choices, compose
 from bot.channels.telegram import keyboard
 from bot.channels.whatsapp import menu_shape
 from bot.clock import after_span
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.settings import LOCALES
 from console.web import Form, Supervisor, audit, back, env, render, runtime_of
 from content.questionnaire import get_questionnaires
@@ -42,7 +42,21 @@ STATUS_LABELS = {
 env.globals.update(topic_labels=TOPIC_LABELS, status_labels=STATUS_LABELS)
 PROFILE_CHOICES = ("gender", "age_band", "programme", "stage", "settlement_after")
 REGION_CHOICES = {"origin_region": "origin_region", "destination": "destination"}
-CHANNELS = ("telegram", "whatsapp", "web")
+CHANNELS = {"telegram": "Telegram", "whatsapp": "WhatsApp", "web": N_("Web chat")}
+# Short names of the needs flags the assessment sets (content/questionnaire/recommendations).
+FLAG_LABELS = {
+    "stove_novice": N_("Never heated with a stove"),
+    "first_cold_winter": N_("First cold winter"),
+    "low_savings": N_("Little savings"),
+    "hard_debts": N_("Hard debts"),
+    "single_parent": N_("Single parent"),
+    "no_home_yet": N_("No home yet"),
+    "housing_search": N_("Looking for housing"),
+    "medical_care": N_("Needs medical care"),
+    "job_search": N_("Looking for work"),
+    "school_children": N_("School-age children"),
+    "preschool_children": N_("Preschool children"),
+}
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
 IMAGE_MAX = 5 * 1024 * 1024
 
@@ -55,8 +69,12 @@ def filter_options(lang: str, codes: list[str]) -> dict[str, list[tuple[str, str
         question = q.question("profile", name)
         out[name] = option_labels(question, lang) if question else []
     out["language"] = [(code, code) for code in LOCALES]
-    out["channel"] = [(c, c.capitalize()) for c in CHANNELS]
-    out["flags"] = [(r.flag, r.flag.replace("_", " ")) for r in q.rules]
+    tr = Translator(lang)
+    out["channel"] = [(c, tr.gettext(label)) for c, label in CHANNELS.items()]
+    out["flags"] = [
+        (r.flag, tr.gettext(FLAG_LABELS[r.flag]) if r.flag in FLAG_LABELS else r.flag)
+        for r in q.rules
+    ]
     out["source"] = [(c, c) for c in codes]
     return out
 
@@ -84,8 +102,9 @@ async def campaigns_page(request: Request, signed: Supervisor) -> HTMLResponse:
     return render(request, "campaigns.html", signed, rows=rows, segments=saved, figures=figures)
 
 
-@router.get("/console/segments/new", response_class=HTMLResponse)
+# Decorators apply bottom-up: "new" must be registered before "{segment_id}" captures it.
 @router.get("/console/segments/{segment_id}", response_class=HTMLResponse)
+@router.get("/console/segments/new", response_class=HTMLResponse)
 async def segment_page(request: Request, signed: Supervisor, segment_id: RowId = 0) -> HTMLResponse:
     runtime = runtime_of(request)
     async with runtime.db.sessions() as s:
