@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from content.procedures import get_procedures
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 1.5  # seconds; a probe that hangs is as bad as one that fails
+SCHEMA_READY = "QONYS_SCHEMA_READY"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 STATIC = Path(webchat.__file__).resolve().parent / "static"
 
@@ -53,6 +55,16 @@ def _jobs(app: FastAPI, runtime: Runtime, settings: Settings, telegram) -> dict[
 
         jobs["wait-alerts"] = WaitAlerts(runtime.db, settings, send).run_forever
     return jobs
+
+
+def _load_content() -> None:
+    get_package()
+    get_procedures()
+
+
+def _content_loaded(task: asyncio.Task) -> None:
+    if not task.cancelled() and (error := task.exception()):
+        log.error("the content did not load; questions will fail: %s", error)
 
 
 async def _check_database(runtime: Runtime) -> str:
@@ -92,10 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.migrate()
-        # Load the package and build the search index before the first question, not during it.
-        await asyncio.to_thread(get_package)
-        await asyncio.to_thread(get_procedures)
+        if os.environ.get(SCHEMA_READY) != "1":  # `qonys run` migrated before starting us
+            await runtime.migrate()
+        # The package and search index load while the server already answers greetings and
+        # menus; the first question waits for them (a second or two after a start).
+        loading = asyncio.create_task(asyncio.to_thread(_load_content))
+        loading.add_done_callback(_content_loaded)
         runtime.start()
         runtime.add_sender(webchat.WebDeliverer(hub)).start()
         if telegram:
@@ -123,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "on" if whatsapp else "off",
         )
         yield
-        for job in jobs:
+        for job in [*jobs, loading]:
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
         if telegram:

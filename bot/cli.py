@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 
 import click
@@ -31,6 +32,7 @@ def run(host: str | None, port: int | None, workers: int) -> None:
     """Start the server: web chat at /, webhooks, and Telegram when a token is set."""
     import uvicorn
 
+    from bot.app import SCHEMA_READY
     from storage.db import upgrade
 
     settings = get_settings()
@@ -43,6 +45,7 @@ def run(host: str | None, port: int | None, workers: int) -> None:
             "SQLite is for one process. See 'Scale out' in the README."
         )
     upgrade(settings.database_url)
+    os.environ[SCHEMA_READY] = "1"  # the workers need not each check the schema again
     uvicorn.run(
         "bot.app:create_app",
         factory=True,

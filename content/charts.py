@@ -8,10 +8,6 @@ import json
 import textwrap
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on servers
-import matplotlib.pyplot as plt
 from babel.dates import get_month_names
 
 from bot.i18n import N_, Translator
@@ -49,6 +45,11 @@ def chart(region: Region, source: Source, lang: str, folder: Path) -> Path:
         get_month_names("abbreviated", context="stand-alone", locale=_LOCALE[lang])[m]
         for m in range(1, 13)
     ]
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on servers
+    import matplotlib.pyplot as plt  # 40 MB: loaded when the first chart is drawn, not before
+
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
     x = range(12)
     for values, label, colour in ((c.max, HIGH, "#d9480f"), (c.min, LOW, "#1864ab")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,8 +22,18 @@ class Package:
     index: Index
 
 
-@lru_cache(maxsize=1)
+_building = threading.Lock()
+
+
 def get_package() -> Package:
+    """The package, built once. The server builds it in a thread as it starts; a question
+    that arrives meanwhile waits for that build instead of starting a second one."""
+    with _building:
+        return _build()
+
+
+@lru_cache(maxsize=1)
+def _build() -> Package:
     lib, problems = load()
     for problem in problems:  # `qonys content check` fails on these; the bot serves the rest
         log.warning("%s", problem)

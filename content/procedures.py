@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -171,8 +172,17 @@ def source_line(lib: Library, source_id: str, lang: str) -> str:
     return f"{src.publisher[lang]}, {'.'.join(reversed(src.date.split('-')))}"
 
 
-@lru_cache(maxsize=1)
+_building = threading.Lock()
+
+
 def get_procedures() -> Procedures:
+    """Built once; callers during the build wait for it (see get_package)."""
+    with _building:
+        return _build()
+
+
+@lru_cache(maxsize=1)
+def _build() -> Procedures:
     procedures, problems = load()
     if problems:
         raise RuntimeError("; ".join(str(p) for p in problems[:5]))
