@@ -17,8 +17,6 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from bot.campaigns import button_choices, compose
-from bot.channels.telegram import keyboard
-from bot.channels.whatsapp import menu_shape
 from bot.clock import after_span
 from bot.i18n import N_, Translator
 from bot.settings import LOCALES
@@ -244,6 +242,11 @@ def rates(request: Request) -> dict[str, float]:
 
 def previews(campaign: Campaign, data_dir: str) -> list[dict[str, Any]]:
     """How each language's copy looks: Telegram's keyboard rows, WhatsApp's form."""
+    # Imported here: aiogram and pywa take 3 s and 130 MB, which a Qonys without Telegram
+    # or WhatsApp should not pay at start for a page supervisors open now and then.
+    from bot.channels.telegram import keyboard
+    from bot.channels.whatsapp import menu_shape
+
     out = []
     for lang in LOCALES:
         if not (campaign.texts.get(lang) or "").strip():

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from content.model import PROGRAMME, Library
 from content.normalise import normalise
@@ -68,6 +66,10 @@ class Result:
 
 class Index:
     def __init__(self, lib: Library) -> None:
+        # scikit-learn takes most of a second to import: paid here, in the thread that
+        # builds the index while the server already answers, not before the server starts.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.lib = lib
         self._aliases, self._phrases, self._bare = _alias_table(lib)
         docs = [(key, lang, e) for (key, lang), e in sorted(lib.entries.items())]
@@ -84,6 +86,9 @@ class Index:
 
     def _train_topics(self, docs: list) -> None:  # type: ignore[type-arg]
         """Learn topic from wording: each title, question and keyword list is an example."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
         texts, labels = [], []
         for key, _lang, e in docs:
             label = ("p:" if key.startswith(f"{PROGRAMME}/") else "r:") + e.topic
