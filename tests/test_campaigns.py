@@ -224,12 +224,13 @@ async def test_pause_holds_the_queue_and_cancel_drops_it(server: LiveServer) -> 
     boss = Console(server.url)
     await boss.login("boss")
     campaign_id = await create_campaign(boss, {"gender": "female"})
-    async with runtime.db.transaction() as s:  # people written, not yet sent
+    ids = [await person(runtime, f"p{i}", **WOMAN) for i in range(3)]
+    # People written, not yet sent; in one transaction, or the runner may see the campaign
+    # running with nothing left to send and finish it first.
+    async with runtime.db.transaction() as s:
         campaign = await s.get(Campaign, campaign_id)
         campaign.status = "running"
         campaign.written_all = True
-    ids = [await person(runtime, f"p{i}", **WOMAN) for i in range(3)]
-    async with runtime.db.transaction() as s:
         for cid in ids:
             s.add(Message(contact_id=cid, channel="whatsapp", direction="out", kind="text",
                           text="x", payload={}, status="pending", campaign_id=campaign_id,
