@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # menus; the first question waits for them (a second or two after a start).
         loading = asyncio.create_task(asyncio.to_thread(_load_content))
         loading.add_done_callback(_content_loaded)
+        app.state.content = loading
         runtime.start()
         runtime.add_sender(webchat.WebDeliverer(hub)).start()
         if telegram:
@@ -184,6 +185,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checks = {"database": await _check_database(runtime)}
         if runtime.redis:
             checks["redis"] = await _check_redis(runtime)
+        # Ready for traffic once questions can be answered without waiting for the package.
+        content = getattr(app.state, "content", None)
+        if content is None or not content.done():
+            checks["content"] = "loading"
+        elif content.cancelled() or content.exception():
+            checks["content"] = "failed to load (see the log)"
         healthy = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if healthy else "unhealthy", **checks},
                             200 if healthy else 503)  # fmt: skip

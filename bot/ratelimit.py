@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 
 # Sends reach the platform a few milliseconds after they leave, not all equally fast; a
 # window this much longer keeps two of them from landing in the same platform second.
-JITTER = 0.02
+JITTER = 0.01
 # A full window spread out: at most a tenth of a second's worth at once (see Paced).
 BURST_WINDOW = 0.1
 

@@ -62,6 +62,9 @@ async def test_a_long_outage_loses_nothing_and_keeps_order(
             telegram_rate_per_chat=50.0,
             send_timeout=1.0,
             outbox_retry_cap_seconds=2.0,  # back-off stays short so the test ends soon after
+            # ...and with retries that frequent, enough of them to outlast the outage, as the
+            # defaults (20 attempts up to 5 minutes apart) outlast about two hours.
+            outbox_max_attempts=int(OUTAGE) + 20,
         )
         app = create_app(settings)
         async with LiveServer(app):

@@ -124,8 +124,14 @@ async def test_bad_posts_are_refused_and_change_nothing(
 
 async def test_healthz(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url) as c:
+        # 503 "content: loading" for the first seconds after a start, then ready.
+        await eventually(lambda: _status(c, 200), within=30)
         r = await c.get("/healthz")
         assert r.json() == {"status": "ok", "database": "ok"}
+
+
+async def _status(c: httpx.AsyncClient, code: int) -> bool:
+    return (await c.get("/healthz")).status_code == code
 
 
 async def test_healthz_reports_a_dead_database(tmp_path: Path) -> None:
@@ -134,7 +140,7 @@ async def test_healthz_reports_a_dead_database(tmp_path: Path) -> None:
     db_file = tmp_path / "x.db"
     app = create_app(make_settings(tmp_path, f"sqlite+aiosqlite:///{db_file}"))
     async with LiveServer(app) as live, httpx.AsyncClient(base_url=live.url) as c:
-        assert (await c.get("/healthz")).status_code == 200
+        await eventually(lambda: _status(c, 200), within=30)
         await app.state.runtime.db.engine.dispose()  # drop pooled connections…
         db_file.rename(tmp_path / "moved.db")
         db_file.mkdir()  # …so the next connection finds no database there
