@@ -25,6 +25,8 @@ from storage.models import Contact, utcnow
 
 log = logging.getLogger(__name__)
 QUICK_RETRIES = 3
+RECORD_RETRY = 0.5  # seconds between attempts to record a send while the database is away
+RECORD_GRACE = 3.0  # after an outage, live senders record their sends before leases expire
 
 
 class ChatLimiters:
@@ -102,21 +104,24 @@ class Sender:
         await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
 
     async def _feed(self) -> None:
-        released = 0.0
+        released, reachable_since = 0.0, time.monotonic() - RECORD_GRACE
         while True:
             # Cleared before looking for work: a notify that arrives while we look is kept.
             self.wake.clear()
             try:
-                # Rows of a sender that died (here or in another worker) come back after
-                # their lease, busy or not.
-                if time.monotonic() - released > self.lease / 2:
-                    await outbox.release_stale(self.db, self.lease)
-                    released = time.monotonic()
                 claimed = await self._claim()
+                # Rows of a sender that died (here or in another worker) come back after
+                # their lease, busy or not; but not in the first seconds after an outage,
+                # while live senders are still recording what they sent meanwhile.
+                now = time.monotonic()
+                if now - released > self.lease / 2 and now - reachable_since >= RECORD_GRACE:
+                    await outbox.release_stale(self.db, self.lease)
+                    released = now
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a database hiccup must not kill the sender
                 log.warning("sender %s: claim failed: %s", self.channel.name, exc)
+                reachable_since = time.monotonic() + 1.0  # counted from after the next sleep
                 await asyncio.sleep(1.0)
                 continue
             if claimed and self.queue.qsize() < self.ahead:
@@ -208,18 +213,16 @@ class Sender:
         return True
 
     async def _record_sent(self, row: outbox.Claimed, external_id: str | None) -> None:
-        """The message arrived: keep trying to write that down while the database is away
-        (within the lease), or the row comes back and the person gets it twice."""
-        deadline = time.monotonic() + self.lease
+        """The message arrived: keep trying to write that down while the database is away,
+        or the row comes back after its lease and the person gets it twice. Stale leases
+        are only returned once the database has been back for RECORD_GRACE (see _feed)."""
         while True:
             try:
                 await outbox.mark_sent(self.db, row.id, external_id)
                 return
             except (SQLAlchemyError, OSError) as exc:
-                if time.monotonic() > deadline:
-                    raise
                 log.warning("message %s sent, not yet recorded: %s", row.id, exc)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(RECORD_RETRY)
 
     async def _retry_after(self, row: outbox.Claimed, exc: RetryAfter) -> None:
         if exc.whole_channel:
