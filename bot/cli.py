@@ -32,13 +32,11 @@ def run(host: str | None, port: int | None, workers: int) -> None:
     """Start the server: web chat at /, webhooks, and Telegram when a token is set."""
     import uvicorn
 
-    from bot.app import SCHEMA_READY
+    from bot.app import LOG_FORMAT, SCHEMA_READY
     from storage.db import upgrade
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     if workers > 1 and (settings.is_sqlite or not settings.redis_url):
         raise click.UsageError(
             "--workers above 1 needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): "

@@ -16,8 +16,9 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from storage.models import Contact, Message, ProcessedUpdate
+from storage.models import ProcessedUpdate
 from tests.conftest import LiveServer, eventually, make_settings
+from tests.delivery_helpers import text_replies, unsent
 from tests.fakes.telegram_api import FakeBotAPI, _nginx_page, parse_html, too_many_requests
 
 OUTAGE = float(os.environ.get("OUTAGE_SECONDS", "20"))
@@ -75,14 +76,7 @@ async def test_a_long_outage_loses_nothing_and_keeps_order(
             await eventually(lambda: settled(db), within=OUTAGE + 60, interval=0.5)
             async with db.sessions() as s:
                 handled = await s.scalar(select(func.count()).select_from(ProcessedUpdate))
-                rows = (
-                    await s.execute(
-                        select(Contact.external_id, Message.text, Message.status)
-                        .join(Contact, Contact.id == Message.contact_id)
-                        .where(Message.direction == "out", Message.kind == "text")
-                        .order_by(Message.id)
-                    )
-                ).all()
+            rows = await text_replies(db)
     assert handled == CHATS * (2 + len(QUESTIONS)), "every update was handled"
     assert {status for _, _, status in rows} == {"sent"}, "no reply given up on"
     assert min(fake.failures.values()) > 0 and len(fake.failures) == 3, "all three kinds hit"
@@ -105,9 +99,4 @@ async def settled(db) -> bool:  # type: ignore[no-untyped-def]
     """Every update handled and nothing left to send."""
     async with db.sessions() as s:
         handled = await s.scalar(select(func.count()).select_from(ProcessedUpdate))
-        left = await s.scalar(
-            select(func.count()).where(
-                Message.direction == "out", Message.status.in_(("pending", "sending"))
-            )
-        )
-    return handled == CHATS * (2 + len(QUESTIONS)) and left == 0
+    return handled == CHATS * (2 + len(QUESTIONS)) and await unsent(db) == 0

@@ -28,8 +28,9 @@ from bot.locks import RedisLocks
 from bot.ratelimit import RedisWindows
 from bot.settings import LOCALES, async_database_url
 from storage.db import Database
-from storage.models import Contact, Message, ProcessedUpdate
+from storage.models import Message, ProcessedUpdate
 from tests.conftest import PG_URL, eventually, free_port
+from tests.delivery_helpers import text_replies, unsent
 from tests.fakes.telegram_api import FakeBotAPI, parse_html
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -283,13 +284,7 @@ class Telegram:
 
 
 async def settled(db: Database) -> bool:
-    async with db.sessions() as s:
-        left = await s.scalar(
-            select(func.count()).where(
-                Message.direction == "out", Message.status.in_(("pending", "sending"))
-            )
-        )
-    return left == 0
+    return await unsent(db) == 0
 
 
 async def check_everything_once(db: Database, fake: FakeBotAPI, updates: int) -> int:
@@ -301,14 +296,7 @@ async def check_everything_once(db: Database, fake: FakeBotAPI, updates: int) ->
         assert await s.scalar(select(func.count()).where(Message.direction == "in")) == updates, (
             "each update was recorded once"
         )
-        rows = (
-            await s.execute(
-                select(Contact.external_id, Message.text, Message.status)
-                .join(Contact, Contact.id == Message.contact_id)
-                .where(Message.direction == "out", Message.kind == "text")
-                .order_by(Message.id)
-            )
-        ).all()
+    rows = await text_replies(db)
     assert {status for _, _, status in rows} == {"sent"}
     sorry = [Translator(lang).gettext(SORRY) for lang in LOCALES]
     assert not [t for _, t, _ in rows if any(s in t for s in sorry)], "an outage is no bug"
