@@ -284,3 +284,11 @@ def test_no_two_features_claim_the_same_button_prefix() -> None:
     for router in routers():
         for prefix in router.actions:
             assert seen.setdefault(prefix, router.name) == router.name, prefix
+
+
+async def test_the_new_segment_page_opens(server: LiveServer) -> None:
+    await add_staff(server.app.state.runtime, "boss", role="supervisor")
+    boss = Console(server.url)
+    await boss.login("boss")
+    page = await boss.get("/console/segments/new")  # "new" is not a segment id
+    assert page.status_code == 200 and 'id="segment-form"' in page.text
