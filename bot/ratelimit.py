@@ -4,9 +4,12 @@ aiolimiter's leaky bucket lets N + 1 through in some one-second windows, which a
 counter answers with 429 and a pause of the whole channel. Here a slot is taken when a send
 starts and given back when the platform refused it with a 5xx (it was not counted there).
 
-Two implementations with one interface: in-process windows for one worker, and windows kept
-in Redis (one Lua script, atomic, on Redis's clock) that N workers on any number of machines
-share, so together they stay under the platform's limit.
+Sends are also spread out by a token bucket (at most a tenth of a second's worth at once),
+so a reply never lands behind a whole second's burst of campaign messages.
+
+Two implementations with one interface: in-process for one worker, and kept in Redis (one
+Lua script, atomic, on Redis's clock) that N workers on any number of machines share, so
+together they stay under the platform's limit.
 """
 
 from __future__ import annotations
@@ -90,45 +93,73 @@ class SlidingWindow(Limit):
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
 
+class Bucket:
+    """A token bucket kept as its theoretical arrival time (GCRA): `rate` per second on
+    average, at most `burst` at once. Unlike a sliding window it keeps no record of when
+    sends happened, so a send that starts late (the event loop was busy) does not push all
+    the later ones back: the bucket lets the next ones catch up."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.interval = 1.0 / rate
+        self.tolerance = (burst - 1) * self.interval
+        self.tat = 0.0
+
+    def delay(self) -> float:
+        return max(0.0, self.tat - self.tolerance - time.monotonic())
+
+    def take(self, now: float) -> None:
+        self.tat = max(self.tat, now) + self.interval
+
+    def refund(self) -> None:
+        self.tat -= self.interval
+
+
 class Paced(Limit):
     """A per-second limit that also spreads sends out: at most a tenth of a second's worth at
     once. Without it a full window empties in bursts, and a reply that arrives just after a
     burst waits for the next one (half a second); with it, it waits for the next slot."""
 
     def __init__(self, rate: float) -> None:
-        burst = max(1, round(rate * BURST_WINDOW))
-        self.windows = (SlidingWindow(rate), SlidingWindow(rate, burst=burst, margin=0))
+        self.window = SlidingWindow(rate)
+        self.bucket = Bucket(rate, max(1, round(rate * BURST_WINDOW)))
 
     async def acquire(self) -> float:
-        while (wait := max(w.delay() for w in self.windows)) > 0:  # noqa: ASYNC110
+        while (wait := max(self.window.delay(), self.bucket.delay())) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
-        stamp = time.monotonic()
-        for w in self.windows:
-            w.stamps.append(stamp)
+        stamp = self.window.take()
+        self.bucket.take(stamp)
         return stamp
 
     async def restamp(self, stamp: float) -> float:
-        await self.refund(stamp)  # in-process: nothing can take the slot between the two
-        return await self.acquire()
+        # The bucket paces starts, the window counts them: only the window's stamp moves.
+        await self.window.refund(stamp)
+        while (wait := self.window.delay()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+        return self.window.take()
 
     async def refund(self, stamp: float) -> None:
-        for w in self.windows:
-            await w.refund(stamp)
+        with contextlib.suppress(ValueError):
+            self.window.stamps.remove(stamp)
+            self.bucket.refund()
 
     async def pause(self, seconds: float) -> None:
-        await self.windows[0].pause(seconds)
+        await self.window.pause(seconds)
 
 
-# KEYS[1]: the pause key; KEYS[2..]: one sorted set per window, scored by send time (ms).
-# ARGV[1]: this slot's id; then per window its limit and period (ms).
-# Returns {1, 0} when the slot was taken, {0, ms to wait} otherwise.
+# KEYS[1]: the pause key; KEYS[2]: the bucket's arrival time (ms, unused when ARGV[2] is 0);
+# KEYS[3..]: one sorted set per window, scored by send time (ms). ARGV[1]: this slot's id;
+# ARGV[2], ARGV[3]: the bucket's interval and tolerance (ms); then per window its limit and
+# period (ms). Returns {1, 0} when the slot was taken, {0, ms to wait} otherwise.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local paused = redis.call('PTTL', KEYS[1])
 if paused > 0 then return {0, paused} end
+local interval, tolerance = tonumber(ARGV[2]), tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
 local wait = 0
-for i = 2, #KEYS do
+if interval > 0 then wait = tat - tolerance - now end
+for i = 3, #KEYS do
   local limit, period = tonumber(ARGV[2 * i - 2]), tonumber(ARGV[2 * i - 1])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - period)
   if redis.call('ZCARD', KEYS[i]) >= limit then
@@ -137,29 +168,57 @@ for i = 2, #KEYS do
   end
 end
 if wait > 0 then return {0, math.ceil(wait)} end
-for i = 2, #KEYS do
+if interval > 0 then
+  redis.call('SET', KEYS[2], tostring(math.max(tat, now) + interval), 'PX', 60000)
+end
+for i = 3, #KEYS do
   redis.call('ZADD', KEYS[i], now, ARGV[1])
   redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i - 1])) + 1000)
 end
 return {1, 0}
 """
 
+# Gives a slot back: out of every window, and its interval back to the bucket if it was
+# still counted (an expired slot is not refunded twice). KEYS and ARGV[1..2] as above.
+_REFUND = """
+local counted = 0
+for i = 3, #KEYS do counted = counted + redis.call('ZREM', KEYS[i], ARGV[1]) end
+local interval = tonumber(ARGV[2])
+if counted > 0 and interval > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('INCRBYFLOAT', KEYS[2], -interval)
+end
+return counted
+"""
+
 
 class RedisWindows(Limit):
-    """The same windows, kept in Redis under `key` and shared by every worker. A slot is a
+    """The same limits, kept in Redis under `key` and shared by every worker. A slot is a
     random id in each window's sorted set, so a refund removes exactly that one."""
 
-    def __init__(self, redis: Redis, key: str, windows: list[tuple[int, float]]) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        key: str,
+        windows: list[tuple[int, float]],
+        bucket: tuple[float, int] | None = None,
+    ) -> None:
+        """`windows`: (limit, period in seconds) each; `bucket`: (rate, burst), as Bucket."""
         self.redis, self.key = redis, key
-        self.keys = [f"{key}:pause", *(f"{key}:w{i}" for i in range(len(windows)))]
+        self.keys = [f"{key}:pause", f"{key}:tat", *(f"{key}:w{i}" for i in range(len(windows)))]
+        interval, tolerance = 0.0, 0.0
+        if bucket:
+            interval = 1000 / bucket[0]
+            tolerance = (bucket[1] - 1) * interval
+        self.bucket_args = [str(interval), str(tolerance)]
         self.args = [str(x) for limit, period in windows for x in (limit, period * 1000)]
-        self.script = redis.register_script(_TAKE)
+        self.take = redis.register_script(_TAKE)
+        self.give_back = redis.register_script(_REFUND)
 
     @classmethod
     def paced(cls, redis: Redis, key: str, rate: float) -> RedisWindows:
-        burst = max(1, round(rate * BURST_WINDOW))
         limit = max(1, round(rate))
-        return cls(redis, key, [(limit, limit / rate + JITTER), (burst, burst / rate)])
+        bucket = (rate, max(1, round(rate * BURST_WINDOW)))
+        return cls(redis, key, [(limit, limit / rate + JITTER)], bucket)
 
     @classmethod
     def window(cls, redis: Redis, key: str, rate: float, burst: int) -> RedisWindows:
@@ -168,16 +227,14 @@ class RedisWindows(Limit):
     async def acquire(self) -> str:
         slot = uuid.uuid4().hex
         while True:
-            taken, wait_ms = await self.script(keys=self.keys, args=[slot, *self.args])
+            args = [slot, *self.bucket_args, *self.args]
+            taken, wait_ms = await self.take(keys=self.keys, args=args)
             if taken:
                 return slot
             await asyncio.sleep(int(wait_ms) / 1000)
 
     async def refund(self, stamp: str) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key in self.keys[1:]:
-                pipe.zrem(key, stamp)
-            await pipe.execute()
+        await self.give_back(keys=self.keys, args=[stamp, *self.bucket_args])
 
     async def pause(self, seconds: float) -> None:
         await self.redis.set(self.keys[0], "1", px=max(1, int(seconds * 1000)))

@@ -92,6 +92,13 @@ async def test_a_refunded_slot_is_free_again(redis: Redis) -> None:
     await b.acquire()
     assert time.monotonic() - began < 0.2
 
+    c, d = (RedisWindows.paced(c, "qonys:rate:paced", 5) for c in await clients(2))
+    slot = await c.acquire()  # one send per 0.2 s: the next would wait for the pace
+    await c.refund(slot)
+    began = time.monotonic()
+    await d.acquire()
+    assert time.monotonic() - began < 0.1, "the refund gave the pace back too"
+
 
 async def test_one_person_is_handled_by_one_worker_at_a_time(redis: Redis) -> None:
     a, b = (RedisLocks(c, "secret") for c in await clients(2))
