@@ -2,7 +2,8 @@
 
 aiolimiter's leaky bucket lets N + 1 through in some one-second windows, which a strict
 counter answers with 429 and a pause of the whole channel. Here a slot is taken when a send
-starts and given back when the platform refused it with a 5xx (it was not counted there).
+starts, given back when the platform refused it with a 5xx (it was not counted there), and
+moved later when the answer came back late (it may have arrived, and been counted, late).
 
 Sends are also spread out by a token bucket (at most a tenth of a second's worth at once),
 so a reply never lands behind a whole second's burst of campaign messages.
@@ -15,6 +16,7 @@ together they stay under the platform's limit.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import time
 import uuid
@@ -45,6 +47,11 @@ class Limit:
         actual send times and nothing slips in meanwhile."""
         await self.refund(stamp)
         return await self.acquire()
+
+    async def postpone(self, stamp: Any, seconds: float) -> None:
+        """Count a send `seconds` later than it left: its answer came back that much slower
+        than usual, so the platform may have received (and counted) it that late."""
+        raise NotImplementedError
 
     async def pause(self, seconds: float) -> None:
         raise NotImplementedError
@@ -88,6 +95,11 @@ class SlidingWindow(Limit):
     async def refund(self, stamp: float) -> None:
         with contextlib.suppress(ValueError):  # already expired
             self.stamps.remove(stamp)
+
+    async def postpone(self, stamp: float, seconds: float) -> None:
+        with contextlib.suppress(ValueError):
+            self.stamps.remove(stamp)
+            bisect.insort(self.stamps, stamp + seconds)  # kept in order: the oldest expires first
 
     async def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
@@ -141,6 +153,9 @@ class Paced(Limit):
         with contextlib.suppress(ValueError):
             self.window.stamps.remove(stamp)
             self.bucket.refund()
+
+    async def postpone(self, stamp: float, seconds: float) -> None:
+        await self.window.postpone(stamp, seconds)
 
     async def pause(self, seconds: float) -> None:
         await self.window.pause(seconds)
@@ -235,6 +250,12 @@ class RedisWindows(Limit):
 
     async def refund(self, stamp: str) -> None:
         await self.give_back(keys=self.keys, args=[stamp, *self.bucket_args])
+
+    async def postpone(self, stamp: str, seconds: float) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in self.keys[2:]:  # XX: an expired slot stays gone
+                pipe.zadd(key, {stamp: seconds * 1000}, xx=True, incr=True)
+            await pipe.execute()
 
     async def pause(self, seconds: float) -> None:
         await self.redis.set(self.keys[0], "1", px=max(1, int(seconds * 1000)))

@@ -11,15 +11,18 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import outbox
 from bot.channels.base import Deferred, Deliverer, Permanent, RetryAfter, Transient, Unreachable
-from bot.ratelimit import Limit, Paced, SlidingWindow
+from bot.ratelimit import JITTER, Limit, Paced, SlidingWindow
 from storage.db import Database
 from storage.models import Contact, utcnow
 
@@ -44,6 +47,38 @@ class ChatLimiters:
         if window is None:
             window = self._windows[chat] = SlidingWindow(self.rate, self.burst)
         return window
+
+
+@dataclass
+class Held:
+    """The two send slots one message holds: the channel's and its chat's."""
+
+    channel: Limit
+    channel_slot: Any
+    chat: Limit
+    chat_slot: Any
+
+    async def give_back(self) -> None:
+        await self.channel.refund(self.channel_slot)
+        await self.chat.refund(self.chat_slot)
+
+    async def postpone(self, seconds: float) -> None:
+        await self.channel.postpone(self.channel_slot, seconds)
+        await self.chat.postpone(self.chat_slot, seconds)
+
+
+class RoundTrips:
+    """How much later than usual a send may have reached the platform: its answer took that
+    much longer than the fastest recent one (a stalled network or server; with Telegram's
+    strict count, sends that arrive bunched up are answered with 429 however they left)."""
+
+    def __init__(self, keep: int = 64) -> None:
+        self.recent: deque[float] = deque(maxlen=keep)
+
+    def lateness(self, took: float) -> float:
+        self.recent.append(took)
+        late = took - min(self.recent)
+        return late if late > JITTER / 2 else 0.0
 
 
 class Sender:
@@ -87,6 +122,7 @@ class Sender:
         self.queue: asyncio.PriorityQueue[tuple[int, int, outbox.Claimed]] = asyncio.PriorityQueue()
         self._tasks: set[asyncio.Task] = set()
         self._loops: list[asyncio.Task] = []
+        self.round_trips = RoundTrips()
 
     def notify(self) -> None:
         self.wake.set()
@@ -180,18 +216,18 @@ class Sender:
                 return  # claimed again by someone else after our lease ran out
             # The slot was reserved when the row was picked; it is counted from now, when the
             # request really leaves, or a slow database write would bunch sends together.
-            slot = await self.limiter.restamp(slot)
-            if not await self._deliver(row):
+            held = Held(self.limiter, await self.limiter.restamp(slot), chat, chat_slot)
+            if not await self._deliver(row, held):
                 # An error page is not a message: the platform did not count it, nor do we.
-                await self.limiter.refund(slot)
-                await chat.refund(chat_slot)
+                await held.give_back()
         except asyncio.CancelledError:
             raise
         except Exception:  # the row's lease brings it back
             log.exception("sender %s: message %s", self.channel.name, row.id)
 
-    async def _deliver(self, row: outbox.Claimed) -> bool:
+    async def _deliver(self, row: outbox.Claimed, held: Held) -> bool:
         """Send and record the outcome; False when the platform answered with an error page."""
+        began = time.monotonic()
         try:
             external_id = await self.channel.deliver(row)
         except RetryAfter as exc:
@@ -209,6 +245,8 @@ class Sender:
         except (TimeoutError, OSError) as exc:
             await self._transient(row, exc)  # it may have arrived: its slots stay taken
         else:
+            if late := self.round_trips.lateness(time.monotonic() - began):
+                await held.postpone(late)
             await self._record_sent(row, external_id)
         return True
 

@@ -16,6 +16,7 @@ from bot.senders import Sender
 from bot.types import Reply
 from storage.models import Contact, Message, utcnow
 from tests.conftest import eventually
+from tests.test_ratelimit import busiest
 
 
 class ScriptedChannel:
@@ -179,6 +180,31 @@ async def test_pacing_per_chat(runtime: Runtime) -> None:
     times = [t for _, _, t in channel.delivered]
     # burst of 2, then 10 per second: 8 messages need at least (8 - 2) / 10 s
     assert times[-1] - times[0] >= 0.5
+
+
+class StallingChannel(ScriptedChannel):
+    """Every seventh message reaches the platform 60 ms late (a stalled network or server),
+    and the platform counts it when it arrives, as Telegram's one-second limit does."""
+
+    async def deliver(self, msg: outbox.Claimed) -> str:
+        if int(msg.text) % 7 == 0:
+            await asyncio.sleep(0.06)
+        return await super().deliver(msg)
+
+
+async def test_a_send_that_arrives_late_is_counted_late(runtime: Runtime) -> None:
+    channel = StallingChannel()
+    for i in range(200):  # one each: a person's own messages go one at a time anyway
+        await enqueue(runtime, str(i), str(i))
+    s = sender(runtime, channel, rate=50.0)
+    s.start()
+    try:
+        await eventually(lambda: len(channel.delivered) == 200, within=15)
+    finally:
+        await s.stop()
+    arrivals = sorted(t for _, _, t in channel.delivered)
+    # Paced by when they left alone, 51 of them arrive within one second: a 429.
+    assert busiest(arrivals, 1.0) <= 50
 
 
 async def test_sender_loop_wakes_on_notify(runtime: Runtime) -> None:

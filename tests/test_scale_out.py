@@ -100,6 +100,15 @@ async def test_a_refunded_slot_is_free_again(redis: Redis) -> None:
     assert time.monotonic() - began < 0.1, "the refund gave the pace back too"
 
 
+async def test_a_slot_counted_late_frees_late(redis: Redis) -> None:
+    a, b = (RedisWindows.window(c, "qonys:rate:chat:2", 2.0, 1) for c in await clients(2))
+    slot = await a.acquire()  # one send per 0.5 s in this chat
+    await a.postpone(slot, 0.3)  # its answer came back 0.3 s late: counted from then
+    began = time.monotonic()
+    await b.acquire()
+    assert time.monotonic() - began >= 0.75, "the other worker waits for the later count"
+
+
 async def test_one_person_is_handled_by_one_worker_at_a_time(redis: Redis) -> None:
     a, b = (RedisLocks(c, "secret") for c in await clients(2))
     counter = {"value": 0}
