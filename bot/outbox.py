@@ -175,6 +175,16 @@ async def mark_failed(db: Database, msg_id: int, error: str) -> None:
         )
 
 
+async def mark_unreachable(db: Database, msg_id: int, contact_id: int, error: str) -> None:
+    """The person blocked the bot or left the platform: the message failed and the contact is
+    marked, together, so nobody sees one without the other."""
+    async with db.transaction() as s:
+        await s.execute(
+            update(Message).where(Message.id == msg_id).values(status="failed", error=error[:500])
+        )
+        await s.execute(update(Contact).where(Contact.id == contact_id).values(blocked_at=utcnow()))
+
+
 async def release_stale(db: Database, lease_seconds: float) -> int:
     """Rows left `sending` by a process that died go back to the queue, except campaign
     messages that were already on their way: those most likely arrived."""

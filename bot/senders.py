@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import outbox
 from bot.channels.base import Deferred, Deliverer, Permanent, RetryAfter, Transient, Unreachable
 from bot.ratelimit import JITTER, Limit, Paced, SlidingWindow
 from storage.db import Database
-from storage.models import Contact, utcnow
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 QUICK_RETRIES = 3
@@ -285,8 +284,4 @@ class Sender:
         asyncio.get_running_loop().call_later(delay, self.notify)  # look again when it is due
 
     async def _unreachable(self, row: outbox.Claimed, error: str) -> None:
-        await outbox.mark_failed(self.db, row.id, error)
-        async with self.db.transaction() as s:
-            await s.execute(
-                update(Contact).where(Contact.id == row.contact_id).values(blocked_at=utcnow())
-            )
+        await outbox.mark_unreachable(self.db, row.id, row.contact_id, error)
