@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import Update, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -168,20 +168,20 @@ async def retry_later(
         await s.execute(update(Message).where(Message.id == msg_id).values(**values))
 
 
+def _failed(msg_id: int, error: str) -> Update:
+    return update(Message).where(Message.id == msg_id).values(status="failed", error=error[:500])
+
+
 async def mark_failed(db: Database, msg_id: int, error: str) -> None:
     async with db.transaction() as s:
-        await s.execute(
-            update(Message).where(Message.id == msg_id).values(status="failed", error=error[:500])
-        )
+        await s.execute(_failed(msg_id, error))
 
 
 async def mark_unreachable(db: Database, msg_id: int, contact_id: int, error: str) -> None:
     """The person blocked the bot or left the platform: the message failed and the contact is
     marked, together, so nobody sees one without the other."""
     async with db.transaction() as s:
-        await s.execute(
-            update(Message).where(Message.id == msg_id).values(status="failed", error=error[:500])
-        )
+        await s.execute(_failed(msg_id, error))
         await s.execute(update(Contact).where(Contact.id == contact_id).values(blocked_at=utcnow()))
 
 

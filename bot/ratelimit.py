@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import time
 import uuid
 from collections import deque
@@ -92,13 +91,19 @@ class SlidingWindow(Limit):
     def idle(self) -> bool:
         return not self.stamps or self.stamps[-1] <= time.monotonic() - self.period
 
-    async def refund(self, stamp: float) -> None:
-        with contextlib.suppress(ValueError):  # already expired
+    def forget(self, stamp: float) -> bool:
+        """Drop a stamp; False when it had already expired."""
+        try:
             self.stamps.remove(stamp)
+        except ValueError:
+            return False
+        return True
+
+    async def refund(self, stamp: float) -> None:
+        self.forget(stamp)
 
     async def postpone(self, stamp: float, seconds: float) -> None:
-        with contextlib.suppress(ValueError):
-            self.stamps.remove(stamp)
+        if self.forget(stamp):
             bisect.insort(self.stamps, stamp + seconds)  # kept in order: the oldest expires first
 
     async def pause(self, seconds: float) -> None:
@@ -145,13 +150,10 @@ class Paced(Limit):
     async def restamp(self, stamp: float) -> float:
         # The bucket paces starts, the window counts them: only the window's stamp moves.
         await self.window.refund(stamp)
-        while (wait := self.window.delay()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(wait)
-        return self.window.take()
+        return await self.window.acquire()
 
     async def refund(self, stamp: float) -> None:
-        with contextlib.suppress(ValueError):
-            self.window.stamps.remove(stamp)
+        if self.window.forget(stamp):
             self.bucket.refund()
 
     async def postpone(self, stamp: float, seconds: float) -> None:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
 from sqlalchemy import func, select
 
 from bot.app import create_app
@@ -94,6 +94,19 @@ async def screenshot(page: Page, name: str) -> None:
         await page.screenshot(path=str(SCREENSHOTS / name))
 
 
+async def signed_in(browser: Browser, url: str, login: str) -> tuple[BrowserContext, Page]:
+    """A desktop browser with `login` signed in to the console, on its front page."""
+    desk = await browser.new_context(base_url=url, locale="ru-RU", **DESKTOP)
+    desk.set_default_timeout(TIMEOUT_MS)
+    page = await desk.new_page()
+    await page.goto("/console/login")
+    await page.locator('input[name="login"]').fill(login)
+    await page.locator('input[name="password"]').fill(PASSWORD)
+    await page.locator("form.login button.primary").click()
+    await expect(page).to_have_url(f"{url}/console")
+    return desk, page
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_request_appears_live_is_answered_closed_and_rated(
     server: LiveServer, browser: Browser
@@ -102,14 +115,7 @@ async def test_request_appears_live_is_answered_closed_and_rated(
     await add_staff(runtime, "aigul", regions=("kostanay",))
 
     # The caseworker signs in and finds nobody waiting.
-    desk = await browser.new_context(base_url=server.url, locale="ru-RU", **DESKTOP)
-    desk.set_default_timeout(TIMEOUT_MS)
-    console = await desk.new_page()
-    await console.goto("/console/login")
-    await console.locator('input[name="login"]').fill("aigul")
-    await console.locator('input[name="password"]').fill(PASSWORD)
-    await console.locator("form.login button.primary").click()
-    await expect(console).to_have_url(f"{server.url}/console")
+    desk, console = await signed_in(browser, server.url, "aigul")
     queue = console.locator("#queue")
     await expect(queue.locator("p.empty")).to_be_visible()
     await expect(queue.locator("table")).to_have_count(0)
@@ -195,13 +201,7 @@ async def test_a_supervisor_builds_a_segment_sends_a_campaign_and_watches_it(
             await person(runtime, "w-north", **{**WOMAN, "origin_region": "almaty"})
             await person(runtime, "man", **{**WOMAN, "gender": "male"})
 
-            desk = await browser.new_context(base_url=server.url, locale="ru-RU", **DESKTOP)
-            desk.set_default_timeout(TIMEOUT_MS)
-            page = await desk.new_page()
-            await page.goto("/console/login")
-            await page.locator('input[name="login"]').fill("dana")
-            await page.locator('input[name="password"]').fill(PASSWORD)
-            await page.locator("form.login button.primary").click()
+            desk, page = await signed_in(browser, server.url, "dana")
             await page.goto("/console/campaigns")
 
             # The size follows each tick without a reload.
