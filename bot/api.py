@@ -1,22 +1,26 @@
 """The JSON API for state information systems: application statuses, offices and visit times.
 
-Each integration has its own token (`qonys tokens add NAME`); only its SHA-256 is stored, so a
-copy of the database does not hand out working tokens. The schema is at /openapi.json.
+Each integration has its own token (`qonys tokens add NAME --region R | --all-regions
+[--read-only]`); only its SHA-256 is stored, so a copy of the database does not hand out
+working tokens. A token acts only on the applications and offices of its regions (another
+region's answers 404, as an unknown one does) and a read-only token never writes (403).
+The token is checked before the request body is read. The schema is at /openapi.json.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from annotated_types import Interval
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy import select
 
 from bot import status_updates
@@ -67,11 +71,47 @@ class SlotPlan(BaseModel):
         return self
 
 
+@dataclass(frozen=True)
+class Integration:
+    name: str
+    regions: tuple[str, ...]
+    read_only: bool
+
+    def covers(self, region: str | None) -> bool:
+        return "*" in self.regions or (region is not None and region in self.regions)
+
+    def writes(self) -> None:
+        if self.read_only:
+            raise HTTPException(403, "this token is read-only")
+
+    def actor(self) -> status_updates.Actor:
+        return status_updates.Actor.of(f"api:{self.name}", self.regions)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+async def body_of(request: Request, model: type[Model]) -> Model:
+    """The JSON body, read only now that the token is known (and no longer than the app's
+    body limit lets through)."""
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        errors = [{"loc": list(map(str, e["loc"])), "msg": e["msg"]} for e in exc.errors()]
+        raise HTTPException(422, errors) from None
+
+
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The request body in the OpenAPI schema, although the route reads it itself."""
+    schema = {"schema": model.model_json_schema(ref_template="#/components/schemas/{model}")}
+    return {"requestBody": {"required": True, "content": {"application/json": schema}}}
+
+
 async def integration(
     request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> str:
-    """The name of the integration whose token came with the request, or 401."""
+) -> Integration:
+    """The integration whose token came with the request, or 401."""
     if creds is None or not creds.credentials:
         raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
     runtime: Runtime = request.app.state.runtime
@@ -82,19 +122,25 @@ async def integration(
         if token is None or token.revoked_at is not None:
             raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
         token.last_used_at = utcnow()
-        return token.name
+        return Integration(token.name, tuple(token.regions or ()), token.read_only)
 
 
-Caller = Annotated[str, Depends(integration)]
+Caller = Annotated[Integration, Depends(integration)]
 
 
 def router(runtime: Runtime) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["integrations"])
 
-    @api.post("/applications", summary="Create or update applications and their statuses")
-    async def post_statuses(body: StatusRows, caller: Caller) -> JSONResponse:
+    @api.post(
+        "/applications",
+        summary="Create or update applications and their statuses",
+        openapi_extra=_schema(StatusRows),
+    )
+    async def post_statuses(request: Request, caller: Caller) -> JSONResponse:
+        caller.writes()
+        body = await body_of(request, StatusRows)
         outcome = await status_updates.apply(
-            runtime.db, runtime.settings, body.rows, f"api:{caller}"
+            runtime.db, runtime.settings, body.rows, caller.actor()
         )
         if not outcome.ok:
             return JSONResponse({"imported": 0, "errors": outcome.errors}, 422)
@@ -108,7 +154,7 @@ def router(runtime: Runtime) -> APIRouter:
     async def get_application(number: Number, caller: Caller) -> dict[str, Any]:
         async with runtime.db.sessions() as s:
             app = await s.scalar(select(Application).where(Application.number == number))
-            if app is None:
+            if app is None or not caller.covers(app.region):
                 raise HTTPException(404, "no such application")
             events = await applications.history(s, app)
         return {
@@ -123,21 +169,35 @@ def router(runtime: Runtime) -> APIRouter:
             ],
         }
 
-    @api.put("/offices/{office_id}", summary="Create or update an office")
-    async def put_office(
-        office_id: OfficeId, body: appts.OfficeIn, caller: Caller
-    ) -> dict[str, Any]:
+    @api.put(
+        "/offices/{office_id}",
+        summary="Create or update an office",
+        openapi_extra=_schema(appts.OfficeIn),
+    )
+    async def put_office(request: Request, office_id: OfficeId, caller: Caller) -> dict[str, Any]:
+        caller.writes()
+        body = await body_of(request, appts.OfficeIn)
         if body.id != office_id:
             raise HTTPException(422, "the id in the path and in the body differ")
         async with runtime.db.transaction() as s:
+            known = await s.get(Office, office_id)
+            if not caller.covers(body.region) or (known and not caller.covers(known.region)):
+                raise HTTPException(404, "no such office in this token's regions")
             office = await appts.save_office(s, body)
             return appts.office_public(office)
 
-    @api.post("/offices/{office_id}/slots", summary="Open visit times at an office")
-    async def post_slots(office_id: OfficeId, plan: SlotPlan, caller: Caller) -> dict[str, int]:
+    @api.post(
+        "/offices/{office_id}/slots",
+        summary="Open visit times at an office",
+        openapi_extra=_schema(SlotPlan),
+    )
+    async def post_slots(request: Request, office_id: OfficeId, caller: Caller) -> dict[str, int]:
+        caller.writes()
+        plan = await body_of(request, SlotPlan)
         zone = ZoneInfo(runtime.settings.timezone)
         async with runtime.db.transaction() as s:
-            if await s.get(Office, office_id) is None:
+            office = await s.get(Office, office_id)
+            if office is None or not caller.covers(office.region):
                 raise HTTPException(404, "no such office")
             created = await appts.publish(
                 s, office_id, plan_times(plan, zone), plan.minutes, plan.service
@@ -149,6 +209,9 @@ def router(runtime: Runtime) -> APIRouter:
         zone = ZoneInfo(runtime.settings.timezone)
         start = datetime.combine(day, time(0), tzinfo=zone)
         async with runtime.db.sessions() as s:
+            office = await s.get(Office, office_id)
+            if office is None or not caller.covers(office.region):
+                raise HTTPException(404, "no such office")
             slots = await s.scalars(
                 select(Slot)
                 .where(Slot.office_id == office_id, Slot.starts_at >= start)

@@ -40,10 +40,17 @@ def register(main: click.Group, settings_for) -> None:  # type: ignore[no-untype
 
     @statuses.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--update-identity",
+        is_flag=True,
+        help="Let the file change the phone, IIN or birth date of known applications.",
+    )
     @db_option
-    def statuses_import(file: Path, db: str | None) -> None:
+    def statuses_import(file: Path, update_identity: bool, db: str | None) -> None:
         """Import FILE.csv (UTF-8, header row). Every row is checked first; one bad row and
-        nothing is imported. Importing the same file twice changes nothing."""
+        nothing is imported. Importing the same file twice changes nothing. A row whose phone,
+        IIN or birth date differs from a known application's is refused unless
+        --update-identity says the file is the authority for them."""
         from bot import status_updates
         from storage.applications import COLUMNS
 
@@ -57,7 +64,8 @@ def register(main: click.Group, settings_for) -> None:  # type: ignore[no-untype
         if missing:
             raise click.ClickException(f"missing columns: {', '.join(missing)}")
         settings = settings_for(db)
-        outcome = _run(settings, lambda d: status_updates.apply(d, settings, rows, "csv"))
+        actor = status_updates.Actor("csv", None, identity=update_identity)
+        outcome = _run(settings, lambda d: status_updates.apply(d, settings, rows, actor))
         if not outcome.ok:
             for n, problems in sorted(outcome.errors.items()):
                 for problem in problems:
@@ -76,22 +84,51 @@ def register(main: click.Group, settings_for) -> None:  # type: ignore[no-untype
 
     @tokens.command("add")
     @click.argument("name")
+    @click.option("--region", "regions", multiple=True, help="A region it may act on (repeat).")
+    @click.option("--all-regions", is_flag=True, help="Every region (a national system).")
+    @click.option("--read-only", is_flag=True, help="It may read, never write.")
     @db_option
-    def tokens_add(name: str, db: str | None) -> None:
-        """Create a token for integration NAME; it is shown once."""
+    def tokens_add(
+        name: str, regions: tuple[str, ...], all_regions: bool, read_only: bool, db: str | None
+    ) -> None:
+        """Create a token for integration NAME, limited to --region R (repeatable) or
+        --all-regions; it is shown once."""
         from bot.api import new_token
+        from handlers.status import known
         from storage.models import ApiToken
 
+        if bool(regions) == all_regions:
+            raise click.UsageError("give --region R (one or more) or --all-regions")
+        unknown = sorted(set(regions) - known().regions)
+        if unknown:
+            raise click.UsageError(f"not a receiving region id: {', '.join(unknown)}")
         token, digest = new_token()
+        scope = ["*"] if all_regions else sorted(set(regions))
 
         async def job(d: Database) -> None:
             async with d.transaction() as s:
                 if await s.scalar(select(ApiToken).where(ApiToken.name == name)):
                     raise click.ClickException(f"a token named {name!r} exists; revoke it first")
-                s.add(ApiToken(name=name, token_hash=digest))
+                s.add(ApiToken(name=name, token_hash=digest, regions=scope, read_only=read_only))
 
         _run(settings_for(db), job)
         click.echo(token)
+
+    @tokens.command("list")
+    @db_option
+    def tokens_list(db: str | None) -> None:
+        """The integrations' tokens: name, regions, read-only, last used (never the token)."""
+        from storage.models import ApiToken
+
+        async def job(d: Database) -> list[ApiToken]:
+            async with d.sessions() as s:
+                return list(await s.scalars(select(ApiToken).order_by(ApiToken.name)))
+
+        for t in _run(settings_for(db), job):
+            used = t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "never"
+            scope = "all regions" if "*" in t.regions else ",".join(t.regions)
+            mode = "read-only" if t.read_only else "read-write"
+            click.echo(f"{t.name}\t{scope}\t{mode}\tlast used {used}")
 
     @tokens.command("revoke")
     @click.argument("name")

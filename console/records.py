@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
@@ -12,10 +14,23 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from bot import status_updates
+from bot import iin as iins
+from bot import phones, status_updates
 from bot.api import SlotPlan, plan_times
+from bot.i18n import N_, Translator
 from bot.textsplit import clean_text
-from console.web import Form, Signed, SignedIn, audit, back, render, runtime_of
+from console.web import (
+    Form,
+    Signed,
+    SignedIn,
+    Supervisor,
+    audit,
+    back,
+    flash,
+    render,
+    runtime_of,
+    take_flash,
+)
 from content.procedures import get_procedures
 from handlers.handoff import region_names
 from handlers.status import today
@@ -25,16 +40,39 @@ from storage.models import Application, Office, Slot, utcnow
 
 router = APIRouter()
 MAX_CSV = 2_000_000
+SAVED = N_("Saved.")
+NOT_CSV = N_("Choose a UTF-8 CSV file of at most 2 MB.")
+IMPORTED = N_("Imported: {rows} rows, {changed} applications changed status.")
+NOT_IMPORTED = N_("Nothing was imported:")
+IDENTITY_CHANGED = N_("The applicant's details were changed.")
+REASON_NEEDED = N_("Say why the details change.")
 
 
 def _covers(signed: Signed, region: str) -> bool:
     return signed.staff.covers(region)
 
 
+def _actor(signed: Signed) -> status_updates.Actor:
+    staff = signed.staff
+    return status_updates.Actor.of(
+        f"console:{staff.login}", None if staff.all_regions else staff.regions
+    )
+
+
+def _t(signed: Signed, text: str, **kw: object) -> str:
+    return Translator(signed.staff.locale).gettext(text, **kw)
+
+
+def _problems(outcome: status_updates.Outcome, lines: bool = False) -> str:
+    """The first ten problems; by the file's line numbers (the header is line 1)."""
+    found = list(outcome.errors.items())[:10]
+    if not lines:
+        return "; ".join(p for _, ps in found for p in ps)
+    return " | ".join(f"{n + 1}: {'; '.join(ps)}" for n, ps in found)
+
+
 @router.get("/console/applications", response_class=HTMLResponse)
-async def applications_page(
-    request: Request, signed: SignedIn, number: str = "", result: str = ""
-) -> HTMLResponse:
+async def applications_page(request: Request, signed: SignedIn, number: str = "") -> HTMLResponse:
     app, events = None, []
     number = clean_text(number).strip()[:40]  # PostgreSQL refuses NUL even in a lookup
     async with runtime_of(request).db.transaction() as s:
@@ -61,7 +99,7 @@ async def applications_page(
         number=number,
         choices=choices,
         titles={sid: st.title.text(lang) for sid, st in statuses.items()},
-        result=result,
+        notice=await take_flash(request, signed),
         today=today(runtime_of(request).settings).isoformat(),
         regions=region_names(lang),
     )
@@ -81,39 +119,87 @@ async def set_status(request: Request, number: str, signed: SignedIn, data: Form
         "status": str(data.get("status") or ""),
         "status_date": str(data.get("status_date") or ""),
     }
-    outcome = await status_updates.apply(
-        runtime.db, runtime.settings, [row], f"console:{signed.staff.login}"
-    )
+    outcome = await status_updates.apply(runtime.db, runtime.settings, [row], _actor(signed))
+    page = f"/console/applications?number={quote(app.number)}"
     if not outcome.ok:
-        problems = "; ".join(p for ps in outcome.errors.values() for p in ps)
-        return back(f"/console/applications?number={app.number}&result={_q(problems)}")
+        await flash(request, signed, f"{_t(signed, NOT_IMPORTED)} {_problems(outcome)}")
+        return back(page)
     await _after_import(request, signed, outcome, f"{app.number} {row['status']}")
-    return back(f"/console/applications?number={app.number}&result=saved")
+    await flash(request, signed, _t(signed, SAVED))
+    return back(page)
 
 
 @router.post("/console/applications/import")
 async def import_csv(request: Request, signed: SignedIn, data: Form) -> Response:
+    """Every row is checked against the importer's regions before anything is written: a row
+    of another region's application refuses the whole file, naming the rows."""
     upload = data.get("file")
     raw = await upload.read(MAX_CSV + 1) if hasattr(upload, "read") else b""
-    if not raw or len(raw) > MAX_CSV:
-        return back("/console/applications?result=" + _q("a CSV file up to 2 MB"))
     try:
+        if not raw or len(raw) > MAX_CSV:
+            raise ValueError
         rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error):
-        return back("/console/applications?result=" + _q("not a UTF-8 CSV file"))
-    foreign = [n for n, r in enumerate(rows, 1) if not _covers(signed, str(r.get("region") or ""))]
-    if foreign:
-        where = ", ".join(map(str, foreign[:10]))
-        return back("/console/applications?result=" + _q(f"rows {where}: not your region"))
+    except (ValueError, csv.Error):  # UnicodeDecodeError is a ValueError
+        await flash(request, signed, _t(signed, NOT_CSV))
+        return back("/console/applications")
     runtime = runtime_of(request)
-    outcome = await status_updates.apply(
-        runtime.db, runtime.settings, rows, f"console:{signed.staff.login}"
-    )
+    outcome = await status_updates.apply(runtime.db, runtime.settings, rows, _actor(signed))
     if not outcome.ok:
-        lines = [f"{n}: {'; '.join(p)}" for n, p in list(outcome.errors.items())[:10]]
-        return back("/console/applications?result=" + _q(" | ".join(lines)))
+        problems = _problems(outcome, lines=True)
+        await flash(request, signed, f"{_t(signed, NOT_IMPORTED)} {problems}")
+        return back("/console/applications")
     await _after_import(request, signed, outcome, f"{outcome.rows} rows")
-    return back("/console/applications?result=" + _q(f"imported {outcome.rows}"))
+    text = _t(signed, IMPORTED, rows=outcome.rows, changed=outcome.changed)
+    await flash(request, signed, text)
+    return back("/console/applications")
+
+
+@router.post("/console/applications/{number}/identity")
+async def change_identity(
+    request: Request, number: str, signed: Supervisor, data: Form
+) -> Response:
+    """A supervisor corrects the applicant's phone, IIN or birth date: the one way they change
+    for an existing application, with a reason, in the access log (the fields, not values)."""
+    fields = {k: str(data.get(k) or "").strip() for k in ("phone", "iin", "birth_date")}
+    reason = str(data.get("reason") or "").strip()[:200]
+    page = f"/console/applications?number={quote(clean_text(number)[:40])}"
+    try:
+        if not reason:
+            raise ValueError(_t(signed, REASON_NEEDED))
+        changes = _identity_values(fields, runtime_of(request).settings.resolved_secret_key())
+    except ValueError as exc:
+        await flash(request, signed, str(exc))
+        return back(page)
+    async with runtime_of(request).db.transaction() as s:
+        app = await s.scalar(select(Application).where(Application.number == clean_text(number)))
+        if app is None or not changes:
+            raise HTTPException(404, "no such application")
+        for name, value in changes.items():
+            setattr(app, name, value)
+        app.updated_at = utcnow()
+        named = ", ".join(sorted(changes))
+        audit(s, signed.staff, "change_identity", detail=f"{app.number}: {named}; {reason}")
+    await flash(request, signed, _t(signed, IDENTITY_CHANGED))
+    return back(page)
+
+
+def _identity_values(fields: dict[str, str], secret: str) -> dict[str, object]:
+    """The columns to set from the form's non-empty fields; ValueError names a bad one."""
+    changes: dict[str, object] = {}
+    if fields["phone"]:
+        if (digits := phones.key(fields["phone"])) is None:
+            raise ValueError("phone: 10 to 15 digits")
+        changes["phone"] = digits
+    if fields["iin"]:
+        if not iins.is_valid(iins.clean(fields["iin"])):
+            raise ValueError("IIN: 12 digits with a valid check digit")
+        changes["iin_hash"] = iins.keyed_hash(secret, iins.clean(fields["iin"]))
+    if fields["birth_date"]:
+        try:
+            changes["birth_date"] = date.fromisoformat(fields["birth_date"])
+        except ValueError:
+            raise ValueError("birth date: YYYY-MM-DD") from None
+    return changes
 
 
 async def _after_import(
@@ -126,14 +212,8 @@ async def _after_import(
         runtime.wake(channel)
 
 
-def _q(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text[:500])
-
-
 @router.get("/console/slots", response_class=HTMLResponse)
-async def slots_page(request: Request, signed: SignedIn, result: str = "") -> HTMLResponse:
+async def slots_page(request: Request, signed: SignedIn) -> HTMLResponse:
     async with runtime_of(request).db.sessions() as s:
         offices = [o for o in await appts.offices(s) if _covers(signed, o.region)]
         counts = dict(
@@ -163,7 +243,7 @@ async def slots_page(request: Request, signed: SignedIn, result: str = "") -> HT
         counts=counts,
         booked=booked,
         services={k: v.title.text(signed.staff.locale) for k, v in services.items()},
-        result=result,
+        notice=await take_flash(request, signed),
         today=today(runtime_of(request).settings).isoformat(),
     )
 
@@ -172,19 +252,21 @@ async def slots_page(request: Request, signed: SignedIn, result: str = "") -> HT
 async def add_slots(request: Request, signed: SignedIn, data: Form) -> Response:
     runtime = runtime_of(request)
     office_id = str(data.get("office") or "")
+    try:
+        plan = SlotPlan.model_validate({k: data.get(k) for k in _PLAN_FIELDS if data.get(k)})
+    except ValidationError as exc:
+        plan, problems = None, "; ".join(str(e["msg"]) for e in exc.errors())
     async with runtime.db.transaction() as s:
         office = await s.get(Office, office_id)
         if office is None or not _covers(signed, office.region):
             raise HTTPException(404, "no such office")
-        try:
-            plan = SlotPlan.model_validate({k: data.get(k) for k in _PLAN_FIELDS if data.get(k)})
-        except ValidationError as exc:
-            problems = "; ".join(str(e["msg"]) for e in exc.errors())
-            return back("/console/slots?result=" + _q(problems))
-        times = plan_times(plan, ZoneInfo(runtime.settings.timezone))
-        added = await appts.publish(s, office.id, times, plan.minutes, plan.service)
-        audit(s, signed.staff, "add_slots", detail=f"{office.id} {added}")
-    return back("/console/slots?result=" + _q(f"{office.id}: +{added}"))
+        if plan is not None:
+            times = plan_times(plan, ZoneInfo(runtime.settings.timezone))
+            added = await appts.publish(s, office.id, times, plan.minutes, plan.service)
+            audit(s, signed.staff, "add_slots", detail=f"{office.id} {added}")
+            problems = f"{office.id}: +{added}"
+    await flash(request, signed, problems)
+    return back("/console/slots")
 
 
 _PLAN_FIELDS = ("date_from", "date_to", "first", "last", "every_minutes", "minutes", "service")

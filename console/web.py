@@ -49,6 +49,7 @@ class LoginRequired(Exception):
 class Signed:
     staff: Staff
     csrf: str
+    session: str = ""  # the session row's key, for notices to the next page
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -63,7 +64,29 @@ async def signed_in(request: Request) -> Signed:
         if found is None:
             raise LoginRequired
         user, session = found
-        return Signed(Staff.of(user), session.csrf)
+        return Signed(Staff.of(user), session.csrf, session.token_hash)
+
+
+async def flash(request: Request, signed: Signed, text: str) -> None:
+    """A notice for the next page this browser opens: kept server-side, so no URL can make
+    the console show words someone else chose."""
+    from storage.models import StaffSession
+
+    async with runtime_of(request).db.transaction() as s:
+        session = await s.get(StaffSession, signed.session)
+        if session is not None:
+            session.flash = text[:500]
+
+
+async def take_flash(request: Request, signed: Signed) -> str:
+    from storage.models import StaffSession
+
+    async with runtime_of(request).db.transaction() as s:
+        session = await s.get(StaffSession, signed.session)
+        if session is None or not session.flash:
+            return ""
+        text, session.flash = session.flash, None
+    return text
 
 
 def role(*roles: str):  # type: ignore[no-untyped-def]

@@ -93,19 +93,23 @@ def validate(raw: dict[str, object], known: Known) -> tuple[Row | None, list[str
     return (row if not errors else None), errors
 
 
-async def record(s: AsyncSession, row: Row, secret_key: str, source: str) -> Application | None:
-    """Create or update the application; returns it when its current status changed."""
+async def record(
+    s: AsyncSession, row: Row, secret_key: str, source: str, identity: bool = False
+) -> Application | None:
+    """Create or update the application; returns it when its current status changed. The
+    phone, IIN and birth date of a known application are only filled in where missing, unless
+    the caller may change them (`identity`): a status import never re-keys an application."""
     app = await s.scalar(select(Application).where(Application.number == row.application_no))
     created = app is None
     if app is None:
         app = Application(number=row.application_no, status=row.status, status_date=row.status_date)
         s.add(app)
     app.programme, app.region = row.programme, row.region
-    if row.phone:
+    if row.phone and (identity or created or app.phone is None):
         app.phone = row.phone
-    if row.iin:
+    if row.iin and (identity or created or app.iin_hash is None):
         app.iin_hash = iins.keyed_hash(secret_key, row.iin)
-    if row.birth_date:
+    if row.birth_date and (identity or created or app.birth_date is None):
         app.birth_date = row.birth_date
     await s.flush()
     seen = await s.scalar(

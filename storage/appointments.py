@@ -10,10 +10,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.textsplit import clean_text
 from storage.models import Office, Slot, utcnow
 
 
@@ -23,7 +24,7 @@ class OfficeIn(BaseModel):
     model_config = {"extra": "forbid"}
 
     id: str = Field(pattern=r"^[a-z0-9_\-]{2,40}$")
-    region: str = Field(max_length=32)
+    region: str = Field(pattern=r"^[a-z_]{2,32}$")
     kind: str = Field("career_centre", pattern=r"^(career_centre|adaptation_centre)$")
     name: dict[str, str]
     address: dict[str, str]
@@ -34,6 +35,15 @@ class OfficeIn(BaseModel):
     avg_wait_days: float | None = Field(None, ge=0)
     avg_wait_as_of: date | None = None
     active: bool = True
+
+    @field_validator("name", "address", "hours", "services")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        """No control characters (PostgreSQL refuses NUL; no person should see them)."""
+        texts = [*value, *value.values()] if isinstance(value, dict) else list(value)
+        if any(clean_text(str(t)) != str(t) for t in texts):
+            raise ValueError("control characters are not allowed")
+        return value
 
 
 async def save_office(s: AsyncSession, data: OfficeIn) -> Office:

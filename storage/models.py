@@ -333,6 +333,14 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The regions whose applications and offices it may touch; ["*"]: every region.
+    regions: Mapped[list[Any]] = mapped_column(default=list, server_default=sql_text("'[\"*\"]'"))
+    read_only: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sql_text("false")
+    )
+
+    def covers(self, region: str | None) -> bool:
+        return "*" in (self.regions or []) or (region is not None and region in self.regions)
 
 
 class Office(Base):
@@ -400,6 +408,9 @@ class StaffSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
     csrf: Mapped[str] = mapped_column(String(64))
+    # A notice for the next page this browser opens ("Saved."), set by the server, never
+    # taken from a URL.
+    flash: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -433,6 +444,11 @@ class Case(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The first message the person agreed to share with the caseworker: the recent context
+    # before the request. The case shows messages from here to its close, nothing else.
+    context_from_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite")
+    )
 
 
 class CaseNote(Base):
@@ -549,3 +565,12 @@ class SourceLink(Base):
     label: Mapped[str] = mapped_column(String(120))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HealthProbe(Base):
+    """Scratch rows /healthz writes and deletes, to learn whether a write can succeed."""
+
+    __tablename__ = "health_probes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    data: Mapped[str] = mapped_column(Text)

@@ -40,7 +40,8 @@ async def test_a_new_status_from_the_console_is_messaged_to_subscribers(server: 
     r = await worker.post(
         "/console/applications/PV-7/status", {"status": "review", "status_date": "2026-11-20"}
     )
-    assert r.status_code == 303 and "result=saved" in r.headers["location"]
+    assert r.status_code == 303
+    assert "Сохранено." in (await worker.get(r.headers["location"])).text
     async with runtime.db.sessions() as s:
         assert (await s.scalar(select(Application))).status == "review"
         event = await s.scalar(select(ApplicationEvent).where(ApplicationEvent.status == "review"))
@@ -50,7 +51,8 @@ async def test_a_new_status_from_the_console_is_messaged_to_subscribers(server: 
     bad = await worker.post(
         "/console/applications/PV-7/status", {"status": "no_such", "status_date": "2026-11-21"}
     )
-    assert "result=saved" not in bad.headers["location"]
+    shown = (await worker.get(bad.headers["location"])).text
+    assert "Сохранено." not in shown and "no_such" in shown
     await worker.aclose()
 
 
@@ -68,12 +70,14 @@ async def test_a_csv_with_another_regions_row_imports_nothing(server: LiveServer
     r = await worker.http.post(
         "/console/applications/import", data={"csrf": worker.csrf}, files=files
     )
-    assert r.status_code == 303 and "not%20your%20region" in r.headers["location"]
+    assert r.status_code == 303
+    shown = (await worker.get(r.headers["location"])).text
+    assert "region &#39;kostanay&#39; is not one of yours" in shown and "3:" in shown
     ours = {"file": ("statuses.csv", csv.rsplit("KS-1", 1)[0].encode(), "text/csv")}
     r = await worker.http.post(
         "/console/applications/import", data={"csrf": worker.csrf}, files=ours
     )
-    assert "imported%201" in r.headers["location"]
+    assert "Импортировано: 1" in (await worker.get(r.headers["location"])).text
     async with runtime.db.sessions() as s:
         assert [a.number for a in await s.scalars(select(Application))] == ["PV-1"]
     await worker.aclose()

@@ -86,7 +86,8 @@ async def test_checklist_pdf_arrives_as_a_document(polling, fake: FakeBotAPI) ->
 async def test_a_phone_telegram_confirmed_opens_the_status(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
     person = Person(fake, await begin(polling, fake, phone="+77011112233", phone_verified=True))
     runtime = polling.state.runtime
-    outcome = await status_updates.apply(runtime.db, runtime.settings, [row()], "csv")
+    actor = status_updates.Actor("csv")
+    outcome = await status_updates.apply(runtime.db, runtime.settings, [row()], actor)
     assert outcome.ok
     await person.say("/status")
     messages = await person.say("KZ-2026-0001")

@@ -161,7 +161,7 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_line(
 
 
 async def test_api_needs_a_valid_token_and_rejects_half_files(settings: Settings) -> None:
-    token = (await cli(settings, "tokens", "add", "egov")).output.strip()
+    token = (await cli(settings, "tokens", "add", "egov", "--all-regions")).output.strip()
     assert token.startswith("qonys_")
     app = create_app(settings)
     async with LiveServer(app) as server, httpx.AsyncClient(base_url=server.url) as http:
