@@ -1,6 +1,7 @@
-"""Periodic clean-up in the embedded mode: forget platform update ids once no platform can
-re-deliver them (Telegram gives up within a day; the default keeps a week), and erase people
-who have been silent longer than the retention period (RETENTION_MONTHS, default 24)."""
+"""Periodic clean-up: forget platform update ids once no platform can re-deliver them
+(Telegram gives up within a day; the default keeps a week), erase people who have been silent
+longer than the retention period (RETENTION_MONTHS, default 24), and web-chat visitors who
+never wrote anything once they have been gone WEBCHAT_IDLE_VISITOR_DAYS (default 7)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,13 @@ async def forget_old_update_ids(db: Database, keep_days: int) -> int:
     return result.rowcount or 0
 
 
-async def erase_inactive(db: Database, retention_months: int) -> int:
+async def erase_inactive(db: Database, retention_months: int, idle_visitor_days: int) -> int:
     async with db.transaction() as s:
-        return await privacy.purge_inactive(s, retention_months)
+        erased = await privacy.purge_inactive(s, retention_months)
+        erased += await privacy.purge_idle_visitors(s, idle_visitor_days)
+    if erased:
+        await db.after_erasure()
+    return erased
 
 
 async def forget_old_attempts_and_files(db: Database, data_dir: Path) -> int:
@@ -54,14 +59,16 @@ async def run_forever(
     keep_days: int,
     retention_months: int,
     data_dir: Path,
+    idle_visitor_days: int = 7,
     every_seconds: float = 3600,
 ) -> None:
     while True:
         try:
             if n := await forget_old_update_ids(db, keep_days):
                 log.info("forgot %s old update ids", n)
-            if n := await erase_inactive(db, retention_months):
-                log.info("erased %s people silent for %s months", n, retention_months)
+            if n := await erase_inactive(db, retention_months, idle_visitor_days):
+                log.info("erased %s people silent for %s months or idle visitors", n,
+                         retention_months)  # fmt: skip
             await forget_old_attempts_and_files(db, data_dir)
         except Exception:  # the next round will try again
             log.exception("housekeeping failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -66,6 +67,14 @@ class Settings(BaseSettings):
     console_alert_chat_id: str | None = None  # the Telegram staff chat that gets the alert
     media_max_mb: int = Field(20, ge=1)  # largest file a caseworker can open from a chat
 
+    # The public web chat's limits (per minute, or streams open at once); see bot/throttle.py.
+    webchat_new_visitors_per_minute: int = Field(60, ge=1)  # per address
+    webchat_messages_per_minute: int = Field(20, ge=1)  # per visitor
+    webchat_address_messages_per_minute: int = Field(600, ge=1)  # per address
+    webchat_streams_per_visitor: int = Field(5, ge=1)
+    webchat_streams_per_address: int = Field(100, ge=1)
+    webchat_idle_visitor_days: int = Field(7, ge=1)  # visitors who only pressed buttons
+
     campaign_tick_seconds: float = Field(2.0, gt=0)  # how often campaigns are moved along
     campaign_ahead: int = Field(1000, ge=10)  # campaign rows queued ahead of the senders
     telegram_bot_username: str | None = None  # for t.me links; asked from Telegram if unset
@@ -118,9 +127,14 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.data_dir / "secret_key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:  # created owner-only from the first byte, never readable by others
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another worker wrote it a moment ago
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
     def resolved_webhook_secret(self) -> str:

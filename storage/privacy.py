@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -72,6 +72,32 @@ async def purge_inactive(s: AsyncSession, months: int) -> int:
     ids = list(await s.scalars(select(Contact.id).where(Contact.last_seen_at < cutoff)))
     if ids:
         await s.execute(delete(UnansweredQuestion).where(UnansweredQuestion.contact_id.in_(ids)))
+        await s.execute(delete(Contact).where(Contact.id.in_(ids)))
+    return len(ids)
+
+
+async def purge_idle_visitors(s: AsyncSession, days: int) -> int:
+    """Web-chat visitors who never wrote anything (only the page's automatic /start and
+    button presses), gone for `days`: nothing they told us is worth keeping for two years."""
+    cutoff = utcnow() - timedelta(days=days)
+    wrote = (
+        select(Message.id)
+        .where(Message.contact_id == Contact.id, Message.direction == "in")
+        .where(Message.kind != "action")
+        .where(or_(Message.text.is_(None), ~Message.text.startswith("/start")))
+    )
+    agreed = select(Consent.id).where(Consent.contact_id == Contact.id)
+    ids = list(
+        await s.scalars(
+            select(Contact.id).where(
+                Contact.channel == "web",
+                Contact.last_seen_at < cutoff,
+                ~wrote.exists(),
+                ~agreed.exists(),
+            )
+        )
+    )
+    if ids:
         await s.execute(delete(Contact).where(Contact.id.in_(ids)))
     return len(ids)
 

@@ -388,10 +388,20 @@ async def test_whatsapp_webhook_survives_hostile_messages(whatsapp: LiveServer) 
 
 # ---- web chat ------------------------------------------------------------------------------
 
+JSON = {"content-type": "application/json"}
+
 
 @pytest.fixture
 async def web(tmp_path: Path, database_url: str) -> AsyncIterator[LiveServer]:
-    async with LiveServer(create_app(make_settings(tmp_path, database_url))) as live, client(live):
+    # Hundreds of cookie-less strangers a minute: the limits have their own tests.
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        webchat_new_visitors_per_minute=100_000,
+        webchat_messages_per_minute=100_000,
+        webchat_address_messages_per_minute=100_000,
+    )
+    async with LiveServer(create_app(settings)) as live, client(live):
         yield live
 
 
@@ -452,7 +462,7 @@ async def test_long_and_binary_messages_get_a_clear_answer(web: LiveServer) -> N
             await c.post("/api/chat/messages", json={"action": "lang:en"})
             before = (await c.get("/api/chat/messages")).json()["messages"]
             body = json.dumps({"text": fill * size}, ensure_ascii=False).encode()
-            r = await c.post("/api/chat/messages", content=body)
+            r = await c.post("/api/chat/messages", content=body, headers=JSON)
             said = (await c.get("/api/chat/messages")).json()["messages"]
             if len(body) > MAX_BODY or len(fill) * size > MAX_TEXT:  # refused whole, saying why
                 assert r.status_code == 413 and r.json()["error"] and said == before
@@ -460,7 +470,9 @@ async def test_long_and_binary_messages_get_a_clear_answer(web: LiveServer) -> N
                 assert r.status_code == 202
                 assert len(said[-2]["text"]) == limit, "what is kept of a long message is bounded"
                 assert said[-1]["text"] == too_long
-            r = await c.post("/api/chat/messages", content=b'{"text": "' + junk + b'"}')
+            r = await c.post(
+                "/api/chat/messages", content=b'{"text": "' + junk + b'"}', headers=JSON
+            )
             assert r.status_code == 400 and r.json()["error"]
             assert len((await c.get("/api/chat/messages")).json()["messages"]) == len(said)
 
@@ -701,7 +713,7 @@ def api_calls(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
 async def test_integration_api_survives_random_payloads(web: LiveServer) -> None:
     token, digest = new_token()
     async with web.app.state.runtime.db.transaction() as s:
-        s.add(ApiToken(name="fuzz", token_hash=digest))
+        s.add(ApiToken(name="fuzz", token_hash=digest, regions=["*"]))
     auth = {"Authorization": f"Bearer {token}"}
     await web.http.put(
         "/api/v1/offices/fz-office",

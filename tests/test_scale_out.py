@@ -27,6 +27,7 @@ from bot.leader import RedisJobs
 from bot.locks import RedisLocks
 from bot.ratelimit import RedisWindows
 from bot.settings import LOCALES, async_database_url
+from bot.throttle import StreamSlots, Throttle, per_minute
 from storage.db import Database
 from storage.models import Message, ProcessedUpdate
 from tests.conftest import PG_URL, eventually, free_port
@@ -123,6 +124,22 @@ async def test_one_person_is_handled_by_one_worker_at_a_time(redis: Redis) -> No
     assert counter["value"] == 50, "no update of the person was lost to a concurrent one"
     keys = [k.decode() async for k in redis.scan_iter("*")]
     assert not any("42" in k for k in keys), "no ids in Redis keys, only keyed hashes"
+
+
+async def test_web_chat_limits_hold_across_workers(redis: Redis) -> None:
+    """Two workers count one address's messages and streams together, keyed by hashes."""
+    a, b = (Throttle("secret", redis_url()) for _ in range(2))
+    rule = per_minute(5)
+    allowed = [await (a if n % 2 else b).hit(rule, a.key("msg-addr", "10.0.0.7")) for n in range(7)]
+    assert allowed[:5] == [None] * 5 and all(w and w >= 1 for w in allowed[5:])
+    keys = [k.decode() for k in await redis.keys("*")]
+    assert keys and not any("10.0.0.7" in k for k in keys), "addresses are hashed"
+    slots_a, slots_b = (StreamSlots(c) for c in await clients(2))
+    first = await slots_a.enter("stream-addr:x", 2)
+    second = await slots_b.enter("stream-addr:x", 2)
+    assert first and second and await slots_a.enter("stream-addr:x", 2) is None
+    await slots_b.leave("stream-addr:x", second)
+    assert await slots_a.enter("stream-addr:x", 2) is not None
 
 
 async def test_a_page_on_another_worker_is_woken(redis: Redis) -> None:

@@ -108,7 +108,7 @@ async def test_visitors_do_not_see_each_other(server: LiveServer) -> None:
         (b'{"action": "\\u049b\\u0430\\u0437"}', {"content-type": "application/json"}, 400),
         (b"{}", {"content-type": "application/json"}, 400),
         (b'{"text": "' + b"a" * 40_000 + b'"}', {"content-type": "application/json"}, 413),
-        (b"\x00\xff\xfe binary junk", {"content-type": "application/octet-stream"}, 400),
+        (b"\x00\xff\xfe binary junk", {"content-type": "application/octet-stream"}, 415),
     ],
 )
 async def test_bad_posts_are_refused_and_change_nothing(

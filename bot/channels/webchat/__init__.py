@@ -2,6 +2,11 @@
 
 A visitor is anonymous: a random token in an HttpOnly cookie; the contact is keyed by a keyed
 hash of that token, so a leaked database does not hand out live chat sessions.
+
+The page is public, so it is limited: new visitors per address, messages per visitor and per
+address, streams open at once per visitor and per address (settings `WEBCHAT_*`, shared
+through Redis with several workers). Over a limit the answer is 429 with Retry-After, which
+the page shows as a kind "wait a moment". Messages are accepted only as JSON from this site.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field, ValidationError
@@ -28,6 +33,7 @@ from bot.i18n import N_, Translator, match_locale
 from bot.outbox import Claimed
 from bot.runtime import Runtime
 from bot.settings import LOCALES
+from bot.throttle import StreamSlots, Throttle, per_minute
 from bot.types import Incoming
 from storage.models import Contact, Message, RowId, parse_id
 
@@ -37,6 +43,16 @@ HERE = Path(__file__).resolve().parent
 MAX_BODY = 32_768
 MAX_TEXT = 20_000  # characters; the core keeps max_message_chars of them
 HISTORY_LIMIT = 200
+# The page and its files: nothing inline, nothing from elsewhere, never inside a frame.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 UI_STRINGS = {
     "placeholder": N_("Write a message…"),
@@ -45,7 +61,32 @@ UI_STRINGS = {
     "error": N_("The message was not sent. Try again."),
     "subtitle": N_("Assistant for resettlers and kandases"),
     "map": N_("Open the map"),
+    "slow": N_("Too many messages at once. Wait a moment, then try again."),
 }
+BUSY = N_(
+    "Too many people are starting a chat from your network right now. Wait a minute and "
+    "reload the page."
+)
+
+
+class Limited(HTTPException):
+    """Over a limit: 429, and how long to wait."""
+
+    def __init__(self, seconds: float) -> None:
+        wait = str(max(1, round(seconds)))
+        super().__init__(429, "too many requests, wait and try again", {"Retry-After": wait})
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def same_site(request: Request) -> bool:
+    """A browser says where a request comes from; another site's page may not post here."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin.split("://", 1)[-1] == request.headers.get("host")
 
 
 class WebDeliverer:
@@ -69,13 +110,24 @@ class Post(BaseModel):
 
 def router(runtime: Runtime, hub: Hub) -> APIRouter:
     api = APIRouter()
-    secret = runtime.settings.resolved_secret_key().encode()
+    settings = runtime.settings
+    secret = settings.resolved_secret_key().encode()
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
-    secure_cookie = (runtime.settings.public_url or "").startswith("https://")
+    secure_cookie = (settings.public_url or "").startswith("https://")
+    throttle = Throttle(settings.resolved_secret_key(), settings.redis_url)
+    streams = StreamSlots(runtime.redis)
+    new_visitors = per_minute(settings.webchat_new_visitors_per_minute)
+    messages_each = per_minute(settings.webchat_messages_per_minute)
+    messages_address = per_minute(settings.webchat_address_messages_per_minute)
 
-    def visitor(request: Request, response: Response) -> str:
+    async def limit(rule, kind: str, value: str) -> None:  # type: ignore[no-untyped-def]
+        if (wait := await throttle.hit(rule, throttle.key(kind, value))) is not None:
+            raise Limited(wait)
+
+    async def visitor(request: Request, response: Response) -> str:
         token = request.cookies.get(COOKIE)
         if not token or len(token) > 64:
+            await limit(new_visitors, "new", address(request))
             token = secrets.token_urlsafe(24)
             response.set_cookie(
                 COOKIE,
@@ -98,13 +150,18 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
         html = env.get_template("chat.html").render(
             strings=json.dumps(strings, ensure_ascii=False), locale=hint, ui=strings[hint]
         )
-        response = HTMLResponse(html, headers={"Cache-Control": "no-store"})
-        visitor(request, response)
+        response = HTMLResponse(html, headers={"Cache-Control": "no-store", **PAGE_HEADERS})
+        try:
+            await visitor(request, response)
+        except Limited as exc:
+            busy = "\n\n".join(Translator(loc).gettext(BUSY) for loc in LOCALES)
+            headers = {**(exc.headers or {}), **PAGE_HEADERS}
+            return HTMLResponse(f"<p>{busy}</p>", 429, headers=headers)
         return response
 
     @api.get("/api/chat/messages")
     async def history(request: Request, response: Response, after: RowId = 0) -> dict[str, Any]:
-        key = visitor(request, response)
+        key = await visitor(request, response)
         contact, rows = await _messages(runtime, key, max(0, after))
         return {
             "locale": contact.locale if contact else None,
@@ -113,7 +170,14 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
 
     @api.post("/api/chat/messages", status_code=202)
     async def post(request: Request, response: Response) -> Any:
-        key = visitor(request, response)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return JSONResponse({"error": "send application/json"}, status_code=415)
+        if not same_site(request):
+            return JSONResponse({"error": "only this site's chat may post"}, status_code=403)
+        key = await visitor(request, response)
+        await limit(messages_each, "msg", key)
+        await limit(messages_address, "msg-addr", address(request))
         body = await request.body()
         if len(body) > MAX_BODY:
             return JSONResponse({"error": "message too large"}, status_code=413)
@@ -138,12 +202,25 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
 
     @api.get("/api/chat/stream")
     async def stream(request: Request, response: Response, after: RowId = 0) -> EventSourceResponse:
-        key = visitor(request, response)
+        key = await visitor(request, response)
         last = _last_event_id(request, after)
+        held = []
+        for kind, value, most in (
+            ("stream", key, settings.webchat_streams_per_visitor),
+            ("stream-addr", address(request), settings.webchat_streams_per_address),
+        ):
+            slot_key = throttle.key(kind, value)
+            slot = await streams.enter(slot_key, most)
+            if slot is None:
+                for k, s in held:
+                    await streams.leave(k, s)
+                raise Limited(15)
+            held.append((slot_key, slot))
         wake = hub.subscribe(key)
 
         async def events():  # type: ignore[no-untyped-def]
             nonlocal last
+            renewed = asyncio.get_running_loop().time()
             try:
                 while True:
                     contact, rows = await _messages(runtime, key, last)
@@ -158,15 +235,22 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
                     wake.clear()
                     with contextlib.suppress(TimeoutError):  # a periodic re-read, just in case
                         await asyncio.wait_for(wake.wait(), timeout=10)
+                    if asyncio.get_running_loop().time() - renewed > 20:
+                        renewed = asyncio.get_running_loop().time()
+                        for slot_key, slot in held:
+                            await streams.renew(slot_key, slot)
             finally:
                 hub.unsubscribe(key, wake)
+                for slot_key, slot in held:
+                    with contextlib.suppress(Exception):  # Redis away: the slot lapses itself
+                        await streams.leave(slot_key, slot)
 
         return EventSourceResponse(events(), ping=15, headers=dict(response.headers))
 
     @api.get("/api/chat/files/{message_id}", include_in_schema=False)
     async def file(message_id: RowId, request: Request, response: Response) -> Response:
         """A document sent to this visitor (the checklist PDF); nobody else's."""
-        key = visitor(request, response)
+        key = await visitor(request, response)
         async with runtime.db.sessions() as s:
             row = await s.get(Message, message_id)
             contact = await s.get(Contact, row.contact_id) if row else None
