@@ -100,3 +100,23 @@ def register(main: click.Group, settings_for) -> None:  # type: ignore[no-untype
         if not _run(settings_for(db), job):
             raise click.ClickException(f"no account {login!r}")
         click.echo(f"{login.lower()}: switched off")
+
+    @users.command("unlock")
+    @click.argument("login")
+    @db_option
+    def unlock(login, db) -> None:  # type: ignore[no-untyped-def]
+        """Let LOGIN sign in again at once, from anywhere, after failed attempts locked it
+        (the lock is written to the access log)."""
+        from console import auth
+        from storage.models import AuditEntry
+
+        settings = settings_for(db)
+
+        async def job(database):  # type: ignore[no-untyped-def]
+            async with database.transaction() as s:
+                n = await auth.unlock(s, settings.resolved_secret_key(), login)
+                s.add(AuditEntry(staff_login="cli", action="sign_in_unlocked", detail=login[:64]))
+                return n
+
+        n = _run(settings, job)
+        click.echo(f"{login.lower()}: unlocked ({n} failed attempts forgotten)")
