@@ -114,6 +114,7 @@
         body: JSON.stringify(body),
         credentials: "same-origin",
       });
+      if (r.status === 429) slowDown(Number(r.headers.get("Retry-After")) || 5);
       if (!r.ok) throw new Error(r.status);
     } catch (e) {
       pending.splice(pending.indexOf(el), 1);
@@ -121,11 +122,23 @@
     }
   }
 
+  // Too many messages at once: say so kindly for as long as the server asked to wait.
+  function slowDown(seconds) {
+    status.textContent = strings[locale].slow;
+    status.hidden = false;
+    setTimeout(() => { status.hidden = true; status.textContent = strings[locale].offline; },
+      Math.min(seconds, 60) * 1000);
+  }
+
   function connect() {
     const es = new EventSource("/api/chat/stream?after=" + lastId);
     es.addEventListener("message", (ev) => render(JSON.parse(ev.data)));
     es.onopen = () => { status.hidden = true; };
-    es.onerror = () => { status.hidden = false; };
+    es.onerror = () => {
+      status.hidden = false;
+      // A refused stream (too many open) is not retried by the browser: try again later.
+      if (es.readyState === EventSource.CLOSED) setTimeout(connect, 15000);
+    };
   }
 
   form.addEventListener("submit", (ev) => {
