@@ -35,6 +35,7 @@ def run(host: str | None, port: int | None, workers: int) -> None:
     from bot.app import LOG_FORMAT, SCHEMA_READY
     from storage.db import upgrade
 
+    os.umask(0o077)  # before migrations create the database file
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     if workers > 1 and (settings.is_sqlite or not settings.redis_url):
@@ -144,12 +145,11 @@ def search(lang: str, k: int, as_json: bool, text: str | None) -> None:
 @click.option("--db", default=None, help="Database URL (default: DATABASE_URL).")
 def unanswered(days: int, db: str | None) -> None:
     """Questions the package did not answer, newest first, for the content team (CSV)."""
-    import csv
-
+    from bot.csvout import SafeWriter
     from storage.reports import unanswered_questions
 
     rows = asyncio.run(unanswered_questions(_settings(db).database_url, days))
-    out = csv.writer(sys.stdout)
+    out = SafeWriter(sys.stdout)
     out.writerow(["asked_at", "lang", "question", "closest_section", "score"])
     for row in rows:
         out.writerow(row)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +14,10 @@ from bot.i18n import Translator
 from bot.settings import Settings
 from bot.types import Button, Incoming, Media, Reply
 from storage.models import Contact
+
+CONFIRM = "confirm"  # step_data key of the confirmation a destructive action waits for
+CONFIRM_SECONDS = 15 * 60
+ERASED = "erased"  # signal: a handler erased a person; wipe what the database keeps after
 
 
 @dataclass
@@ -28,6 +34,8 @@ class Context:
     translator: Translator = field(init=False)
     # Routes the event again after a handler changed it (a counted campaign button).
     redispatch: Callable[[], Awaitable[None]] = field(init=False, repr=False)
+    # The confirmation offered in the previous turn, if any (it lives for one turn only).
+    offered: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.translator = Translator(self.locale)
@@ -57,6 +65,23 @@ class Context:
     def set_locale(self, locale: str) -> None:
         self.contact.locale = locale
         self.translator = Translator(locale)
+
+    def confirmation(self, purpose: str) -> str:
+        """A one-time code for the "Yes" button of a destructive action: only the button just
+        offered to this person, in the very next turn and within 15 minutes, carries it."""
+        nonce = secrets.token_urlsafe(6)
+        offer = {"for": purpose, "nonce": nonce, "at": time.time()}
+        self.contact.step_data = {**(self.contact.step_data or {}), CONFIRM: offer}
+        return nonce
+
+    def confirmed(self, purpose: str, nonce: str) -> bool:
+        offer = self.offered or {}
+        return (
+            offer.get("for") == purpose
+            and bool(nonce)
+            and secrets.compare_digest(str(offer.get("nonce", "")), nonce)
+            and time.time() - float(offer.get("at", 0)) < CONFIRM_SECONDS
+        )
 
     def set_step(self, step: str | None, data: dict[str, Any] | None = None) -> None:
         self.contact.step = step

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import iin as iins
 from bot.channels.base import Caps
-from bot.context import Context
+from bot.context import CONFIRM, ERASED, Context
 from bot.dispatcher import Dispatcher
 from bot.i18n import match_locale
 from bot.locks import LocalLocks, Locks
@@ -66,7 +67,12 @@ class Core:
                 log.exception("handler failed on %s update %s", inc.channel, inc.update_id)
                 contact_id, signals = await self._handle_once(inc, crashed=True)
         self.on_outbox(inc.channel, contact_id)
-        for signal in signals:
+        if ERASED in signals:
+            try:
+                await self.db.after_erasure()
+            except Exception:  # the erasure itself is committed; the next one checkpoints
+                log.exception("could not checkpoint the database after an erasure")
+        for signal in signals - {ERASED}:
             self.on_signal(signal)
         return Outcome(handled=True, contact_id=contact_id)
 
@@ -82,6 +88,8 @@ class Core:
         inc.text = clean_text(inc.text).strip()
         if len(inc.text) > self.settings.max_message_chars:
             inc.kind, inc.text = "too_long", inc.text[: self.settings.max_message_chars]
+        # An IIN is never stored, logged or shown, wherever in a conversation it is typed.
+        inc.raw_text, inc.text = inc.text, iins.mask(inc.text)
 
     async def _handle_once(self, inc: Incoming, *, crashed: bool) -> tuple[int, set[str]]:
         try:
@@ -94,6 +102,7 @@ class Core:
                 ctx = Context(
                     incoming=inc, contact=contact, session=s, settings=self.settings, fmt=fmt
                 )
+                ctx.offered = self._take_offer(contact)
                 if crashed:
                     from handlers.fallback import apologise
 
@@ -134,6 +143,16 @@ class Core:
             contact.phone = inc.phone[:20]
         await s.flush()
         return contact
+
+    @staticmethod
+    def _take_offer(contact: Contact) -> dict | None:  # type: ignore[type-arg]
+        """A confirmation offered last turn is good for this turn only: whatever the person
+        does now, it is gone afterwards unless a handler offers it again."""
+        data = dict(contact.step_data or {})
+        offer = data.pop(CONFIRM, None)
+        if offer is not None:
+            contact.step_data = data
+        return offer if isinstance(offer, dict) else None
 
     @staticmethod
     def _press_typed_button(inc: Incoming, contact: Contact) -> None:

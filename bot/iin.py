@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 _W1 = tuple(range(1, 12))
+# Twelve digits, possibly typed in groups ("850101 400120", "850101-400-120").
+_CANDIDATE = re.compile(r"(?<![0-9])(?:[0-9][ \-]?){11}[0-9](?![0-9])")
+MASK = "************"
 _W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 
 
@@ -33,3 +37,13 @@ def is_valid(iin: str) -> bool:
 def keyed_hash(secret_key: str, iin: str) -> str:
     key = hashlib.sha256(("iin:" + secret_key).encode()).digest()
     return hmac.new(key, iin.encode(), hashlib.sha256).hexdigest()
+
+
+def mask(text: str) -> str:
+    """The text with every valid IIN in it replaced by asterisks: what a person wrote is
+    stored and shown to staff this way, wherever in the conversation they wrote it."""
+
+    def hide(found: re.Match[str]) -> str:
+        return MASK if is_valid(clean(found.group())) else found.group()
+
+    return _CANDIDATE.sub(hide, text) if text else text

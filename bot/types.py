@@ -89,6 +89,8 @@ class Incoming:
     phone: str | None = None  # the sender's number as the platform gives it (WhatsApp)
     # Set by the core when a typed number or label pressed one of the last buttons.
     pressed_label: str | None = None
+    # The text as typed, before IINs in it were masked: only the status lookup reads it.
+    raw_text: str | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -55,11 +55,16 @@ async def _case(s: AsyncSession, signed: Signed, case_id: int) -> tuple[Case, Co
     return case, contact
 
 
-async def _transcript(s: AsyncSession, contact: Contact) -> list[Any]:
+async def _transcript(s: AsyncSession, case: Case) -> list[Any]:
+    """The case's own messages: the context the person agreed to share, then everything
+    until the case closed (cases.span); nothing they said to the bot outside it."""
     rows = await s.execute(
-        select(Message, StaffUser.name)
-        .outerjoin(StaffUser, StaffUser.id == Message.staff_id)
-        .where(Message.contact_id == contact.id)
+        cases.span(
+            select(Message, StaffUser.name)
+            .outerjoin(StaffUser, StaffUser.id == Message.staff_id)
+            .where(Message.contact_id == case.contact_id),
+            case,
+        )
         .order_by(Message.id.desc())
         .limit(TRANSCRIPT_LIMIT)
     )
@@ -94,7 +99,7 @@ async def case_page(
     async with runtime.db.transaction() as s:
         case, contact = await _case(s, signed, case_id)
         audit(s, signed.staff, "view_case", contact_id=contact.id, case_id=case.id)
-        transcript = await _transcript(s, contact)
+        transcript = await _transcript(s, case)
         file = await dossier(s, contact, signed.staff.locale)
         notes = await cases.notes(s, case)
         earlier = await cases.previous(s, case)
@@ -133,8 +138,8 @@ async def case_page(
 async def transcript_fragment(request: Request, case_id: RowId, signed: SignedIn) -> HTMLResponse:
     """The live part of an open case page; the page itself was audited when opened."""
     async with runtime_of(request).db.sessions() as s:
-        case, contact = await _case(s, signed, case_id)
-        transcript = await _transcript(s, contact)
+        case, _ = await _case(s, signed, case_id)
+        transcript = await _transcript(s, case)
     return render(request, "transcript.html", signed, case=case, transcript=transcript)
 
 
@@ -239,7 +244,8 @@ async def media(request: Request, case_id: RowId, message_id: RowId, signed: Sig
     runtime = runtime_of(request)
     async with runtime.db.transaction() as s:
         case, contact = await _case(s, signed, case_id)
-        row = await s.get(Message, message_id)
+        # Only a file sent within the case's span: the same messages the case shows.
+        row = await s.scalar(cases.span(select(Message).where(Message.id == message_id), case))
         files = (row.payload or {}).get("attachments", []) if row else []
         file = next((f for f in files if isinstance(f, dict) and f.get("ref")), None)
         if row is None or row.contact_id != contact.id or row.direction != "in" or file is None:

@@ -27,7 +27,7 @@ from storage.models import Case, Consent, Contact, Profile, parse_id, utcnow
 
 router = Router("handoff")
 STEP, RATE_COMMENT = "handoff", "rate_comment"
-CONSENT_KIND, CONSENT_VERSION = "handoff", "2026-11"
+CONSENT_KIND, CONSENT_VERSION = "handoff", "2026-12"
 ESCAPES = frozenset({"menu", "start", "forget"})
 
 TALK = N_("Talk to a caseworker")
@@ -41,9 +41,10 @@ TOPIC_LABELS = {
     "other": N_("Something else"),
 }
 NOTICE = N_(
-    "A caseworker of the career centre of your region will read this conversation and what "
-    "you told me in your profile and assessment, in order to help you. Staff may not pass "
-    "your data on without your consent. Do you agree?"
+    "A caseworker of the career centre of your region will read your last messages to me "
+    "(from the past day), what you write until the conversation ends, and what you told me "
+    "in your profile and assessment, in order to help you. Staff may not pass your data on "
+    "without your consent. Do you agree?"
 )
 AGREE, CANCEL = N_("I agree"), N_("Cancel")
 ASK_TOPIC = N_("What is your question about?")
@@ -212,8 +213,9 @@ def _hours(spec: str) -> tuple[time, time]:
 
 
 async def _agreed(ctx: Context) -> bool:
+    """Agreed to what the notice says now: a consent to an older wording is asked again."""
     latest = await latest_consent(ctx, CONSENT_KIND)
-    return bool(latest and latest.granted)
+    return bool(latest and latest.granted and latest.version == CONSENT_VERSION)
 
 
 async def _profile_region(ctx: Context) -> str | None:

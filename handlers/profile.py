@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.context import ERASED as ERASED_SIGNAL
 from bot.context import Context
 from bot.dispatcher import Handler, Router
 from bot.i18n import N_
@@ -29,6 +30,11 @@ START_ASSESSMENT = N_("Needs assessment")
 CHANGE = N_("Change: {item}")
 MY_DATA, FORGET, WITHDRAW = N_("My data"), N_("Delete everything"), N_("Withdraw consent")
 YES_DELETE, NO_KEEP = N_("Yes, delete"), N_("No, keep")
+YES_WITHDRAW = N_("Yes, withdraw")
+CONFIRM_WITHDRAW = N_(
+    "Withdraw your consent? I will delete your profile and your assessment at once and send "
+    "you no personal messages."
+)
 EMPTY = N_("not given")
 ERASED = N_(
     "Done. I deleted your profile, your assessment, your consents, the questions you "
@@ -90,7 +96,11 @@ async def on_consent(ctx: Context) -> None:
         )
         return
     if answer == "withdraw":
-        await on_consent_withdraw(ctx)
+        nonce = ctx.confirmation("withdraw")
+        ctx.reply(
+            ctx._(CONFIRM_WITHDRAW),
+            [Button(ctx._(YES_WITHDRAW), f"cw:{nonce}"), Button(ctx._(NO_KEEP), "menu")],
+        )
         return
     if answer != "yes":
         await outdated_button(ctx)
@@ -203,19 +213,30 @@ async def on_forget(ctx: Context) -> None:
             "Delete everything I store about you: your profile, your assessment, your "
             "consents and our whole conversation? This cannot be undone."
         ),
-        [Button(ctx._(YES_DELETE), "fg:yes"), Button(ctx._(NO_KEEP), "menu")],
-    )
+        [Button(ctx._(YES_DELETE), f"fg:{ctx.confirmation('forget')}"),
+         Button(ctx._(NO_KEEP), "menu")],
+    )  # fmt: skip
 
 
 @router.action("fg")
 async def on_forget_confirmed(ctx: Context) -> None:
-    if ctx.args != "yes":
+    """Only the "Yes" just offered erases: a forged or old button finds no confirmation."""
+    if not ctx.confirmed("forget", ctx.args):
         await outdated_button(ctx)
         return
     privacy.erase_files(ctx.settings.data_dir, ctx.contact.id)
     ctx.contact = await privacy.erase(ctx.session, ctx.contact)
+    ctx.signals.add(ERASED_SIGNAL)
     ctx.reply(ctx._(ERASED))
     show_menu(ctx)
+
+
+@router.action("cw")
+async def on_withdraw_confirmed(ctx: Context) -> None:
+    if not ctx.confirmed("withdraw", ctx.args):
+        await outdated_button(ctx)
+        return
+    await on_consent_withdraw(ctx)
 
 
 async def on_consent_withdraw(ctx: Context) -> None:

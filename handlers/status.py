@@ -73,7 +73,7 @@ async def on_status(ctx: Context) -> None:
 
 @router.step("st:no")
 async def on_number(ctx: Context) -> None:
-    number = (ctx.incoming.text or "").strip().upper()
+    number = (ctx.incoming.raw_text or ctx.incoming.text or "").strip().upper()
     if ctx.incoming.kind != "text" or not NUMBER.match(number):
         ctx.reply(
             ctx._("That does not look like an application number. Send it as on your receipt."),
@@ -98,7 +98,7 @@ async def on_number(ctx: Context) -> None:
 
 @router.step("st:iin")
 async def on_iin(ctx: Context) -> None:
-    value = iins.clean(ctx.incoming.text or "")
+    value = iins.clean(ctx.incoming.raw_text or ctx.incoming.text or "")
     ctx.incoming.text = MASK  # the transcript never holds an IIN
     if not iins.is_valid(value):
         ctx.reply(

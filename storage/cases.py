@@ -7,7 +7,7 @@ cases of their own regions whatever id they type; supervisors and admins see all
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -65,11 +65,39 @@ async def active_case(s: AsyncSession, contact_id: int) -> Case | None:
     )
 
 
+# What a person agrees to share when asking for a human (the handoff notice says so): their
+# last few messages with the bot before the request, from the last day at most.
+CONTEXT_MESSAGES = 20
+CONTEXT_HOURS = 24
+
+
 async def open_case(s: AsyncSession, contact: Contact, region: str | None, topic: str) -> Case:
-    case = Case(contact_id=contact.id, region=region, topic=topic, status="waiting")
+    recent = await s.scalars(
+        select(Message.id)
+        .where(Message.contact_id == contact.id)
+        .where(Message.created_at >= utcnow() - timedelta(hours=CONTEXT_HOURS))
+        .order_by(Message.id.desc())
+        .limit(CONTEXT_MESSAGES)
+    )
+    first = min(recent, default=None)
+    case = Case(
+        contact_id=contact.id, region=region, topic=topic, status="waiting", context_from_id=first
+    )
     s.add(case)
     await s.flush()
     return case
+
+
+def span(stmt: Select[Any], case: Case) -> Select[Any]:
+    """Limit a query over Message to what this case may show: the shared context and the
+    conversation until the case closed. Not what the person told the bot before or after."""
+    if case.context_from_id is not None:
+        stmt = stmt.where(Message.id >= case.context_from_id)
+    else:
+        stmt = stmt.where(Message.created_at >= case.created_at)
+    if case.closed_at is not None:
+        stmt = stmt.where(Message.created_at <= case.closed_at)
+    return stmt
 
 
 async def typical_wait(s: AsyncSession, region: str | None, since: datetime) -> float | None:

@@ -49,6 +49,18 @@ class Database:
         async with self._writer, self.sessions() as session, session.begin():
             yield session
 
+    async def after_erasure(self) -> None:
+        """Erased rows are overwritten in the database file (secure_delete) but their old
+        pages stay in the write-ahead log until a checkpoint copies it back and truncates it.
+        On PostgreSQL, VACUUM reclaims the dead rows (see the README)."""
+        if not self.is_sqlite:
+            return
+        assert self._writer is not None
+        async with self._writer, self.engine.connect() as conn:
+            # Outside any transaction (ours begin IMMEDIATE), on the driver's connection.
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -70,6 +82,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Deleted content is overwritten with zeros, so an erased person's words do not
+        # linger in free pages of the file.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")

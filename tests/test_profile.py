@@ -15,7 +15,15 @@ from bot.runtime import Runtime
 from content.package import get_package
 from content.questionnaire import get_questionnaires
 from handlers.assessment import SEND
-from handlers.profile import AGREE, CONSENT_WITHDRAWN, ERASED, NOT_NOW, YES_DELETE
+from handlers.profile import (
+    AGREE,
+    CONFIRM_WITHDRAW,
+    CONSENT_WITHDRAWN,
+    ERASED,
+    NOT_NOW,
+    YES_DELETE,
+    YES_WITHDRAW,
+)
 from storage import privacy
 from storage.models import (
     AssessmentAnswer,
@@ -181,7 +189,10 @@ async def test_withdrawing_consent_removes_profile_and_assessment(runtime: Runti
     chat = Chat(runtime)
     await complete(chat, await start_profile(chat, "ru"), "ru")
     await chat.say("/profile")
-    printed = await chat.say(RU.gettext("Withdraw consent"))
+    asked = await chat.say(RU.gettext("Withdraw consent"))
+    assert asked.startswith(RU.gettext(CONFIRM_WITHDRAW)), "nothing is deleted without a yes"
+    assert await count(runtime, Profile) == 1
+    printed = await chat.say(RU.gettext(YES_WITHDRAW))
     assert printed.startswith(RU.gettext(CONSENT_WITHDRAWN))
     assert await count(runtime, Profile) == 0 and await count(runtime, AssessmentAnswer) == 0
     async with runtime.db.sessions() as s:
