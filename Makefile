@@ -5,15 +5,25 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALES := kk ru en
 
-.PHONY: install run test lint format messages messages-compile chromium bench clean
+.PHONY: install run test lint format messages messages-compile chromium bench clean lock
 
 install: $(STAMP) messages-compile
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]' \
+		--config-settings editable_mode=compat
 	touch $(STAMP)
+
+# Resolve the newest versions pyproject.toml allows in a scratch venv and pin them.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[test]'
+	{ head -2 requirements.lock; .lock-venv/bin/python -m pip freeze --exclude-editable \
+		| grep -v '^qonys'; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+	rm -rf .lock-venv
 
 run: install
 	$(BIN)/qonys run

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -18,7 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import console
-from bot import api, housekeeping
+from bot import api, housekeeping, logredact
+from bot.bodylimit import BodyLimit, TooLarge
 from bot.campaigns import CampaignRunner
 from bot.channels import webchat
 from bot.leader import Job
@@ -27,6 +28,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
 from content.package import get_package
 from content.procedures import get_procedures
+from storage.models import HealthProbe
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 1.5  # seconds; a probe that hangs is as bad as one that fails
@@ -35,12 +37,32 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 STATIC = Path(webchat.__file__).resolve().parent / "static"
 
 
+class Hardened:
+    """The web chat's own files get the page's headers: no framing, no sniffing."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        async def with_headers(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                extra = [(k.lower().encode(), v.encode()) for k, v in webchat.PAGE_HEADERS.items()]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def _jobs(app: FastAPI, runtime: Runtime, settings: Settings, telegram) -> dict[str, Job]:  # type: ignore[no-untyped-def]
     """What runs in the background in one place only (with several workers, in one of them)."""
     scheduler = Scheduler(runtime.db, settings, on_outbox=lambda ch: runtime.core.on_outbox(ch, 0))
     jobs: dict[str, Job] = {
         "housekeeping": lambda: housekeeping.run_forever(
-            runtime.db, settings.keep_update_ids_days, settings.retention_months, settings.data_dir
+            runtime.db,
+            settings.keep_update_ids_days,
+            settings.retention_months,
+            settings.data_dir,
+            settings.webchat_idle_visitor_days,
         ),
         "reminders": scheduler.run_forever,
         "campaigns": app.state.campaigns.run_forever,
@@ -67,14 +89,40 @@ def _content_loaded(task: asyncio.Task) -> None:
         log.error("the content did not load; questions will fail: %s", error)
 
 
-async def _check_database(runtime: Runtime) -> str:
+class WriteProbe:
+    """Whether a write can succeed now: a scratch row written and deleted in one transaction
+    (so a full disk or a read-only database shows), at most once every few seconds."""
+
+    every = 5.0  # seconds
+
+    def __init__(self) -> None:
+        self.result, self.at = "ok", float("-inf")
+
+    async def check(self, runtime: Runtime) -> str:
+        now = asyncio.get_running_loop().time()
+        if now - self.at < self.every:
+            return self.result
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT), runtime.db.transaction() as s:
+                row = HealthProbe(data=os.urandom(2048).hex())  # a few pages' worth
+                s.add(row)
+                await s.flush()
+                await s.delete(row)
+            self.result = "ok"
+        except Exception as exc:  # report, do not raise: this is what the probe is for
+            self.result = f"cannot write: {type(exc).__name__}: {exc}"[:200]
+        self.at = now
+        return self.result
+
+
+async def _check_database(runtime: Runtime, probe: WriteProbe) -> str:
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT):
             async with runtime.db.sessions() as s:
                 await s.execute(text("SELECT 1"))
     except Exception as exc:  # report, do not raise: this is what the probe is for
         return f"{type(exc).__name__}: {exc}"[:200]
-    return "ok"
+    return await probe.check(runtime)
 
 
 async def _check_redis(runtime: Runtime) -> str:
@@ -88,6 +136,8 @@ async def _check_redis(runtime: Runtime) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    os.umask(0o077)  # the database, its WAL, PDFs and pictures: readable by this user only
+    logredact.install()
     if not logging.getLogger().handlers:  # a worker process started by `qonys run --workers`
         logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     runtime = Runtime(settings)
@@ -146,9 +196,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await runtime.close()
 
     app = FastAPI(title="Qonys", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit)
     app.state.runtime, app.state.hub, app.state.telegram = runtime, hub, telegram
     app.state.campaigns = CampaignRunner(runtime.db, settings, on_outbox=runtime.wake)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", Hardened(StaticFiles(directory=STATIC)), name="static")
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     charts = settings.data_dir / "charts"
     charts.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=charts), name="media")
@@ -170,19 +222,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"detail": errors}, 422)
 
+    @app.exception_handler(TooLarge)
+    @app.exception_handler(webchat.Limited)
+    async def refused(request: Request, exc: HTTPException) -> JSONResponse:
+        # Said as the web chat says every refusal: {"error": why}, with the exception's headers
+        # (Retry-After; Connection: close so an unread body is not read after all).
+        return JSONResponse({"error": exc.detail}, exc.status_code, headers=exc.headers)
+
     @app.exception_handler(SQLAlchemyError)
     @app.exception_handler(RedisError)
     @app.exception_handler(OSError)
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         # The database or Redis is away (restarting): nothing was stored, so say "try again"
         # (Telegram and Meta re-deliver on a 5xx) instead of a 500 that looks like a bug.
-        log.warning("%s %s: service unavailable: %s", request.method, request.url.path, exc)
+        path = logredact.redact_path(request.url.path)
+        log.warning("%s %s: service unavailable: %s", request.method, path, exc)
         return JSONResponse({"detail": "temporarily unavailable, try again"}, 503,
                             headers={"Retry-After": "5"})  # fmt: skip
 
+    probe = app.state.health_probe = WriteProbe()
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        checks = {"database": await _check_database(runtime)}
+        checks = {"database": await _check_database(runtime, probe)}
         if runtime.redis:
             checks["redis"] = await _check_redis(runtime)
         # Ready for traffic once questions can be answered without waiting for the package.
