@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -105,18 +106,51 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def incomings(payload: dict[str, Any]) -> tuple[list[Incoming], list[dict[str, Any]]]:
-    """The messages and the delivery statuses of one webhook call."""
+MAX_DEPTH = 32  # Meta's webhooks nest about 8 deep
+
+
+def depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """No deeper than `limit` (checked without recursion, so a forged body cannot blow
+    the stack)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def incomings(
+    payload: dict[str, Any], oldest: float | None = None
+) -> tuple[list[Incoming], list[dict[str, Any]]]:
+    """The messages and the delivery statuses of one webhook call. Messages sent before
+    `oldest` (a Unix time) are dropped: their ids may have been forgotten already, so a
+    captured, validly signed payload replayed later is not handled a second time."""
     messages, statuses = [], []
     for entry in _dicts(payload.get("entry")):
         for change in _dicts(entry.get("changes")):
             value = _dict(change.get("value"))
             people = {str(c.get("wa_id")): c for c in _dicts(value.get("contacts"))}
             for m in _dicts(value.get("messages")):
+                if oldest is not None and _sent_at(m) < oldest:
+                    log.info("ignored a WhatsApp message older than the kept update ids")
+                    continue
                 if inc := _incoming(m, people):
                     messages.append(inc)
             statuses += _dicts(value.get("statuses"))
     return messages, statuses
+
+
+def _sent_at(m: dict[str, Any]) -> float:
+    """The message's Unix time; one without a readable time counts as now."""
+    try:
+        return float(str(m["timestamp"]))
+    except (KeyError, ValueError):
+        return time.time()
 
 
 _TYPES: dict[str, Kind] = {
@@ -333,12 +367,13 @@ class WhatsAppChannel:
                 return Response(status_code=401)
             try:
                 payload = json.loads(body)
-                assert isinstance(payload, dict)
+                assert isinstance(payload, dict) and depth_ok(payload)
                 # A lone surrogate ("\ud800") decodes, but no database or platform takes it.
                 json.dumps(payload, ensure_ascii=False).encode()
-            except (ValueError, AssertionError):
+            except (ValueError, AssertionError, RecursionError):
                 return Response(status_code=400)
-            messages, statuses = incomings(payload)
+            kept = self.settings.keep_update_ids_days * 86400
+            messages, statuses = incomings(payload, oldest=time.time() - kept + 3600)
             for inc in messages:
                 await self._receive(inc)
             await self._statuses(statuses)
