@@ -7,13 +7,13 @@ from datetime import date
 
 from jinja2 import TemplateError
 
+from content.figures import figures
 from content.loader import Problem, _rel, load
 from content.model import LANGS, PROGRAMME, Entry, Library
-from content.render import CITE, MCI_CALL, Renderer, is_stale
+from content.render import CITE, Renderer, is_stale
 
 SHORT_MAX, MORE_MAX = 700, 3000
-
-YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+FACT_CALL = re.compile(r"""fact\(\s*["']([^"']+)["']""")
 FORBIDDEN = [
     (re.compile(r"^\s*#", re.M), "no headings (#): the text goes to chat apps"),
     (re.compile(r"\]\(|https?://"), "no links: name the site in words (egov.kz)"),
@@ -37,23 +37,40 @@ def check(lib: Library, today: date) -> list[Problem]:
     renderer = Renderer(lib)
     for entry in lib.entries.values():
         problems += _entry(lib, renderer, entry, today)
-    for region in lib.regions.values():
-        if region.climate and not lib.source(
-            region.climate.source, lib.root / "regions" / region.id
-        ):
+    problems += check_facts(lib, today)
+    return problems
+
+
+def check_facts(lib: Library, today: date) -> list[Problem]:
+    """Each fact names a real source; a fact past its review date is flagged; a fact nothing
+    shows is flagged (a figure nobody reads is a figure nobody keeps true)."""
+    problems: list[Problem] = []
+    used = used_facts(lib)
+    if not lib.mci:
+        problems.append(_p("error", lib.root / "facts" / "kz.yaml", "no MCI facts (kz.mci.<year>)"))
+    for key, f in lib.facts.items():
+        if lib.source(f.source) is None:
+            problems.append(_p("error", f.path, f"{key}: unknown source {f.source!r}"))
+        if f.review_by and f.review_by < today:
             problems.append(
-                _p(
-                    "error",
-                    lib.root / "regions" / region.id / "region.yaml",
-                    f"climate source {region.climate.source!r} is not defined",
-                )
+                _p("warning", f.path, f"{key}: past its review-by date {f.review_by}: check it")
             )
-    for year, (_, source_id) in lib.mci.items():
-        if not lib.source(source_id, lib.root):
+        if key not in used and not key.startswith("kz.mci."):
             problems.append(
-                _p("error", lib.root / "figures.yaml", f"MCI {year}: unknown source {source_id!r}")
+                _p("warning", f.path, f"{key}: no page, comparison or estimate uses it")
             )
     return problems
+
+
+def used_facts(lib: Library) -> set[str]:
+    """Facts named by pages, and those the features read by key (comparisons, estimate,
+    climate charts)."""
+    from content.figuresets import FEATURE_FACTS
+
+    used = {k for e in lib.entries.values() for k in FACT_CALL.findall(f"{e.short}\n{e.more}")}
+    for region in lib.regions:
+        used |= {k.format(region=region) for k in FEATURE_FACTS}
+    return used
 
 
 def _p(level: str, path, message: str) -> Problem:  # type: ignore[no-untyped-def]
@@ -84,17 +101,27 @@ def _entry(lib: Library, renderer: Renderer, entry: Entry, today: date) -> list[
     for pattern, message in FORBIDDEN:
         if pattern.search(body):
             err(message)
+    # Sources cited in the prose are listed in the front matter; a fact brings its own.
     cited = set(CITE.findall(body))
+    by_facts = {lib.facts[k].source for k in FACT_CALL.findall(body) if k in lib.facts}
+    if "fact(" in body:
+        by_facts |= {source for _, source in lib.mci.values()}
     for sid in sorted(cited | set(entry.sources)):
-        if lib.source(sid, entry.path.parent) is None:
+        if lib.source(sid) is None:
             err(f"source {sid!r} is not defined in sources.yaml")
     for sid in sorted(cited - set(entry.sources)):
         err(f"source {sid!r} is cited but not listed in front matter `sources`")
-    for sid in sorted(set(entry.sources) - cited):
+    for sid in sorted(set(entry.sources) - cited - by_facts):
         err(f"source {sid!r} is listed but never cited", "warning")
     for line in body.splitlines():
-        if _has_uncited_figure(line):
-            err(f"a figure without a source: {line.strip()[:70]!r} (end the line with [^id])")
+        for figure in figures(line, entry.lang):
+            err(
+                f"a figure typed into prose: {figure.text!r} in {line.strip()[:60]!r}: put it "
+                'in content/facts and write {{ fact("…") }}'
+            )
+    for key in FACT_CALL.findall(body):
+        if key not in lib.facts:
+            err(f"unknown fact {key!r}")
     for ref in entry.related:
         topic, region = (
             (ref.split("/", 1)[1], None) if ref.startswith(f"{PROGRAMME}/") else (ref, entry.region)
@@ -115,11 +142,3 @@ def _entry(lib: Library, renderer: Renderer, entry: Entry, today: date) -> list[
     if is_stale(entry.reviewed, today):
         err(f"reviewed {entry.reviewed}: older than 12 months, check the facts", "warning")
     return problems
-
-
-def _has_uncited_figure(line: str) -> bool:
-    if CITE.search(line):
-        return False
-    rest = YEAR.sub("", MCI_CALL.sub("", line))
-    rest = re.sub(r"^\s*\d+[.)]\s", "", rest)  # a numbered list item
-    return any(ch.isdigit() for ch in rest)

@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from content.model import LANGS, PROGRAMME, Climate, Entry, Library, Region, Source, Topic
+from content.facts import load_facts
+from content.model import LANGS, PROGRAMME, Entry, Library, Region, Source, Topic
 
 ROOT = Path(__file__).resolve().parent
 MORE = "<!-- more -->"
@@ -65,14 +66,6 @@ class SourceModel(BaseModel):
         return value.isoformat() if isinstance(value, date) else str(value)
 
 
-class ClimateModel(BaseModel):
-    kind: str = Field(pattern="^(records|means)$")
-    station: Trilingual
-    source: str
-    min: list[float | None] = Field(min_length=12, max_length=12)
-    max: list[float | None] = Field(min_length=12, max_length=12)
-
-
 class RegionModel(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -80,7 +73,7 @@ class RegionModel(BaseModel):
     centre: Trilingual
     receives: list[str] = Field(min_length=1)
     aliases: list[str] = Field(min_length=2)
-    climate: ClimateModel | None = None
+    station: Trilingual | None = None  # where its climate facts were measured
 
 
 def _yaml(path: Path, problems: list[Problem]) -> Any:
@@ -111,15 +104,15 @@ def _error(problems: list[Problem], path: Path, exc: ValidationError | str) -> N
 
 def load(root: Path = ROOT) -> tuple[Library, list[Problem]]:
     problems: list[Problem] = []
-    lib = Library(
-        root=root,
-        topics=_topics(root, problems),
-        regions={},
-        sources={},
-        mci=_mci(root, problems),
-    )
+    lib = Library(root=root, topics=_topics(root, problems), regions={}, sources={})
     for folder in [root, root / PROGRAMME, *sorted((root / "regions").glob("*/"))]:
-        lib.sources[folder] = _sources(folder, problems)
+        for sid, source in _sources(folder, problems).items():
+            if sid in lib.sources:
+                _error(problems, folder, f"source {sid} is defined twice: one id, one source")
+            lib.sources[sid] = source
+    lib.facts, fact_problems = load_facts(root / "facts")
+    for path, message in fact_problems:
+        _error(problems, path, message)
     for folder in sorted((root / "regions").glob("*/")):
         if region := _region(folder, problems):
             lib.regions[region.id] = region
@@ -143,11 +136,6 @@ def _topics(root: Path, problems: list[Problem]) -> dict[str, dict[str, Topic]]:
                 compare=bool(spec.get("compare", False)),
             )
     return topics
-
-
-def _mci(root: Path, problems: list[Problem]) -> dict[int, tuple[int, str]]:
-    data = _yaml(root / "figures.yaml", problems) or {}
-    return {int(y): (int(v["tenge"]), str(v["source"])) for y, v in (data.get("mci") or {}).items()}
 
 
 def _sources(folder: Path, problems: list[Problem]) -> dict[str, Source]:
@@ -185,17 +173,13 @@ def _region(folder: Path, problems: list[Problem]) -> Region | None:
     except ValidationError as exc:
         _error(problems, path, exc)
         return None
-    climate = None
-    if model.climate:
-        c = model.climate
-        climate = Climate(c.kind, c.station.model_dump(), c.source, tuple(c.min), tuple(c.max))
     return Region(
         id=folder.name,
         name=model.name.model_dump(),
         centre=model.centre.model_dump(),
         receives=tuple(model.receives),
         aliases=tuple(a.lower() for a in model.aliases),
-        climate=climate,
+        station=model.station.model_dump() if model.station else None,
     )
 
 

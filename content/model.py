@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from content.facts import Fact
+
 LANGS = ("kk", "ru", "en")
 PROGRAMME = "programme"
 
@@ -30,22 +32,13 @@ class Topic:
 
 
 @dataclass(frozen=True)
-class Climate:
-    kind: str  # "records": monthly absolute min/max; "means": monthly means
-    station: dict[str, str]
-    source: str
-    min: tuple[float | None, ...]
-    max: tuple[float | None, ...]
-
-
-@dataclass(frozen=True)
 class Region:
     id: str
     name: dict[str, str]
     centre: dict[str, str]
     receives: tuple[str, ...]
     aliases: tuple[str, ...]
-    climate: Climate | None = None
+    station: dict[str, str] | None = None  # the weather station its climate facts are from
 
 
 @dataclass
@@ -76,17 +69,24 @@ class Library:
     root: Path
     topics: dict[str, dict[str, Topic]]  # scope -> id -> Topic
     regions: dict[str, Region]
-    sources: dict[Path, dict[str, Source]]  # folder -> its sources (root: shared)
-    mci: dict[int, tuple[int, str]]  # year -> (tenge, source id)
+    sources: dict[str, Source]  # one namespace, whichever sources*.yaml defines them
+    facts: dict[str, Fact] = field(default_factory=dict)
     entries: dict[tuple[str, str], Entry] = field(default_factory=dict)  # (key, lang)
 
     def entry(self, key: str, lang: str) -> Entry | None:
         return self.entries.get((key, lang))
 
-    def source(self, source_id: str, folder: Path) -> Source | None:
-        return self.sources.get(folder, {}).get(source_id) or self.sources.get(self.root, {}).get(
-            source_id
-        )
+    def source(self, source_id: str, folder: Path | None = None) -> Source | None:
+        return self.sources.get(source_id)
+
+    @property
+    def mci(self) -> dict[int, tuple[float, str]]:
+        """The MCI of each year in tenge, with its source: facts `kz.mci.<year>`."""
+        return {
+            int(key.rsplit(".", 1)[1]): (f.value, f.source)
+            for key, f in self.facts.items()
+            if key.startswith("kz.mci.") and key.rsplit(".", 1)[1].isdigit()
+        }
 
     def topic(self, topic_id: str, region: str | None) -> Topic | None:
         return self.topics["region" if region else "programme"].get(topic_id)
@@ -96,3 +96,6 @@ class Library:
 
     def latest_mci_year(self) -> int:
         return max(self.mci)
+
+    def facts_of(self, prefix: str) -> dict[str, Fact]:
+        return {k: f for k, f in self.facts.items() if k.startswith(prefix)}

@@ -1,5 +1,9 @@
-"""Turns an entry's template into what a person reads: MCI amounts in tenge, numbered source
-references with a source list underneath, plain text or Telegram/web-safe HTML."""
+"""Turns an entry's template into what a person reads: figures from the facts registry
+(`{{ fact("pavlodar.rent.flat_2room") }}`), MCI amounts in tenge, numbered source references
+with a source list underneath, plain text or Telegram/web-safe HTML.
+
+A figure brings its source with it: `fact()` leaves a mark that becomes `[n]` at the end of
+its line, so a page cannot show a figure without saying where it comes from."""
 
 from __future__ import annotations
 
@@ -7,18 +11,23 @@ import html
 import re
 from datetime import date
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.i18n import N_, Translator
+from content.facts import UNITS
 from content.model import Entry, Library, Source
 
 CITE = re.compile(r"\s*\[\^([A-Za-z0-9_.\-]+)\]")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
-MCI_CALL = re.compile(r"\{\{\s*mci\([^)]*\)\s*\}\}")
 MCI_ONE = N_("{n} MCI ({tenge} ₸ in {year})")
 SOURCES = N_("Sources:")
+TEMPLATE_CALL = re.compile(r"\{\{.*?\}\}")
+# A source mark left by fact(); moved to the end of its line as [^id].
+MARK = re.compile("\ue000([A-Za-z0-9_.\\-]+)\ue001")
+LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_US"}
 
 
 class Renderer:
@@ -34,29 +43,69 @@ class Renderer:
     def parts(self, entry: Entry, part: str = "short", fmt: str = "plain") -> tuple[str, str]:
         """The text and, separately, the list of its sources (empty when it cites none)."""
         source = entry.short if part == "short" else entry.more
-        text = self.env.from_string(source).render(mci=self._mci(entry.lang))
-        text, footer = self._cite(text, entry)
+        text = self.env.from_string(source).render(fact=self.facts(entry.lang))
+        text, footer = self.cite(marks_to_citations(text), entry.lang)
         return _format(text, fmt), _format(footer, fmt)
 
-    def _mci(self, lang: str):  # type: ignore[no-untyped-def]
+    def facts(self, lang: str):  # type: ignore[no-untyped-def]
+        """The `fact()` of templates in one language."""
+
+        def fact(key: str, unit: bool = False, when: bool = False, month: int | None = None) -> str:
+            return self.show(key, lang, unit=unit, when=when, month=month, mark=True)
+
+        return fact
+
+    def show(
+        self,
+        key: str,
+        lang: str,
+        *,
+        unit: bool = False,
+        when: bool = False,
+        month: int | None = None,
+        mark: bool = False,
+    ) -> str:
+        """A fact as a person reads it: its number (with its unit when asked; MCI amounts with
+        their tenge value of the year), the period when asked, and its source mark."""
+        f = self.lib.facts.get(key)
+        if f is None:
+            raise KeyError(f"unknown fact {key!r}")
+        value = f.value[month - 1] if month is not None else f.value
+        if value is None:
+            raise ValueError(f"{key}: no value for month {month}")
+        marks = [f.source]
+        if f.unit == "MCI":
+            text, mci_source = self._in_tenge(value, lang)
+            marks.append(mci_source)
+        else:
+            text = number_text(value, lang)
+            if unit:
+                text = UNITS[f.unit].shown[lang].format(n=text)
+        if when and f.period != "unknown":
+            text += f" ({period_text(f.period, lang)})"
+        if mark:
+            text += "".join(f"\ue000{m}\ue001" for m in marks)
+        return text
+
+    def _in_tenge(self, value: object, lang: str) -> tuple[str, str]:
         tenge_per_mci, source_id = self.lib.mci[self.year]
-        tr = Translator(lang)
+        low, high = value if isinstance(value, tuple) else (value, None)
+        n = number_text(value, lang)
+        tenge = _number(low * tenge_per_mci, lang)  # type: ignore[operator]
+        if high is not None:
+            tenge += f"–{_number(high * tenge_per_mci, lang)}"
+        text = Translator(lang).gettext(MCI_ONE, n=n, tenge=tenge, year=self.year)
+        return text, source_id
 
-        def mci(low: float, high: float | None = None) -> str:
-            n = _number(low, lang) + (f"–{_number(high, lang)}" if high is not None else "")
-            tenge = _number(low * tenge_per_mci, lang)
-            if high is not None:
-                tenge += f"–{_number(high * tenge_per_mci, lang)}"
-            return tr.gettext(MCI_ONE, n=n, tenge=tenge, year=self.year) + f" [^{source_id}]"
+    def tenge(self, mci: float) -> float:
+        return mci * self.lib.mci[self.year][0]
 
-        return mci
-
-    def _cite(self, text: str, entry: Entry) -> tuple[str, str]:
+    def cite(self, text: str, lang: str) -> tuple[str, str]:
         """`[^id]` becomes `[1]`; the list of the sources cited goes under the text."""
         order: list[Source] = []
 
         def number(match: re.Match[str]) -> str:
-            src = self.lib.source(match.group(1), entry.path.parent)
+            src = self.lib.source(match.group(1))
             if src is None:
                 return ""
             if src not in order:
@@ -67,18 +116,58 @@ class Renderer:
         text = re.sub(r"(\[\d+\])(?: \1)+", r"\1", text)  # the same source twice in a row
         if not order:
             return text, ""
-        tr = Translator(entry.lang)
+        tr = Translator(lang)
         lines = [tr.gettext(SOURCES)]
-        lines += [
-            f"[{i}] {s.publisher[entry.lang]}, {_date(s.date)}" for i, s in enumerate(order, 1)
-        ]
+        lines += [f"[{i}] {s.publisher[lang]}, {_date(s.date)}" for i, s in enumerate(order, 1)]
         return text, "\n".join(lines)
 
 
 def _number(value: float, lang: str) -> str:
-    return format_decimal(
-        round(value, 2), locale={"kk": "kk_KZ", "ru": "ru_RU", "en": "en_US"}[lang]
-    )
+    text = format_decimal(round(abs(value), 2), locale=LOCALES[lang])
+    return ("−" if value < 0 else "") + text  # a real minus sign, as in print
+
+
+def number_text(value: object, lang: str) -> str:
+    """A number, a range or a text as it reads in `lang`: «302 750», «15–30», «−29…−27»."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, tuple):
+        low, high = value
+        dash = "…" if min(low, high) < 0 else "–"
+        return f"{_number(low, lang)}{dash}{_number(high, lang)}"
+    return _number(float(value), lang)  # type: ignore[arg-type]
+
+
+def period_text(period: str, lang: str) -> str:
+    """«2025 ж. қыркүйек», «сентябрь 2025», «September 2025»; a year stays a year."""
+    first = period.split("/")[0]
+    parts = first.split("-")
+    if len(parts) == 1:
+        return period.replace("/", "–")
+    day = date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) == 3 else 1)
+    pattern = {"kk": "y 'ж.' LLLL", "ru": "LLLL y", "en": "LLLL y"}[lang]
+    if len(parts) == 3:
+        pattern = {"kk": "y 'ж.' d MMMM", "ru": "d MMMM y", "en": "d MMMM y"}[lang]
+    return format_date(day, pattern, locale=LOCALES[lang])
+
+
+def marks_to_citations(text: str) -> str:
+    """Each line's source marks become `[^id]` citations at the end of the line: after the
+    citations it already has, or before its closing punctuation."""
+    lines = []
+    for line in text.split("\n"):
+        marks = list(dict.fromkeys(MARK.findall(line)))
+        if marks:
+            line = MARK.sub("", line).rstrip()
+            cited = set(CITE.findall(line))
+            extra = "".join(f" [^{m}]" for m in marks if m not in cited)
+            last = list(CITE.finditer(line))
+            at = last[-1].end() if last else len(line.rstrip(".;:,"))
+            if not last and line.endswith(("**", "»", '"', ")")):
+                at = len(line)
+            line = line[:at] + extra + line[at:]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _date(value: str) -> str:

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from content.model import PROGRAMME, Library
 from content.normalise import normalise
-from content.render import CITE, MCI_CALL
+from content.render import CITE, TEMPLATE_CALL
 
 # Case and possessive endings that may follow a place name (normalised spelling).
 _ENDINGS = (
@@ -197,7 +197,7 @@ def _counts_families(previous: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    return CITE.sub("", MCI_CALL.sub("", text))
+    return CITE.sub("", TEMPLATE_CALL.sub("", text))
 
 
 def _alias_table(

@@ -164,14 +164,10 @@ def _bold(text: str, fmt: str) -> str:
 
 def attach_climate_chart(ctx: Context, region: str) -> None:
     lib = package().lib
-    r = lib.regions[region]
-    if not r.climate:
+    path = chart(lib, region, ctx.locale, ctx.settings.data_dir / "charts")
+    if path is None:  # no sourced monthly series for this region
         return
-    source = lib.source(r.climate.source, lib.root / "regions" / region)
-    if source is None:
-        return
-    path = chart(r, source, ctx.locale, ctx.settings.data_dir / "charts")
-    media = Media(kind="image", path=str(path), caption=caption(r, source, ctx.locale))
+    media = Media(kind="image", path=str(path), caption=caption(lib, region, ctx.locale))
     ctx.replies.append(Reply(text="", media=media))  # the picture goes before the text
 
 

@@ -1,5 +1,5 @@
 """The content rules on a small tree made in the test: what `qonys content check` catches,
-how MCI amounts and sources are shown, and how spellings fold together."""
+how facts, MCI amounts and sources are shown, and how spellings fold together."""
 
 from __future__ import annotations
 
@@ -38,12 +38,24 @@ def entry_text(
     )
 
 
+FACTS = """\
+mci.2025: {value: 3932, unit: KZT, period: '2025', source: budget-2026}
+mci.2026: {value: 4325, unit: KZT, period: '2026', source: budget-2026}
+subsidy.relocation: {value: 70, unit: MCI, period: '2026', source: mlsp-package-2026}
+"""
+REGION_FACTS = """\
+climate.record_low: {value: -47.0, unit: degC, period: '2026-06', source: iom-2021}
+"""
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = tmp_path / "content"
     root.mkdir()
-    for name in ("sources.yaml", "figures.yaml"):
-        shutil.copy(REAL / name, root / name)
+    shutil.copy(REAL / "sources.yaml", root / "sources.yaml")
+    (root / "facts").mkdir()
+    (root / "facts" / "kz.yaml").write_text(FACTS, encoding="utf-8")
+    (root / "facts" / "pavlodar.yaml").write_text(REGION_FACTS, encoding="utf-8")
     (root / "topics.yaml").write_text(
         "region:\n"
         "  climate: {order: 1, label: {kk: Климат, ru: Климат, en: Climate},"
@@ -54,9 +66,9 @@ def tree(tmp_path: Path) -> Path:
     )
     (root / "programme").mkdir()
     for lang in ("kk", "ru", "en"):
-        body = "Көшуге {{ mci(70) }} беріледі [^mlsp-package-2026].\n\n<!-- more -->\n\nТолығырақ."
+        body = 'Көшуге {{ fact("kz.subsidy.relocation") }} беріледі.\n\n<!-- more -->\n\nТолығырақ.'
         (root / "programme" / f"subsidies.{lang}.md").write_text(
-            entry_text("Төлемдер", body, "[mlsp-package-2026]"), encoding="utf-8"
+            entry_text("Төлемдер", body, "[]"), encoding="utf-8"
         )
     region = root / "regions" / "pavlodar"
     region.mkdir(parents=True)
@@ -69,7 +81,8 @@ def tree(tmp_path: Path) -> Path:
     )
     for lang in ("kk", "ru", "en"):
         (region / f"climate.{lang}.md").write_text(
-            entry_text("Климат", "Қысы суық: −47,0 °C тіркелген [^iom-2021]."), encoding="utf-8"
+            entry_text("Климат", 'Қысы суық: {{ fact("pavlodar.climate.record_low") }} °C.', "[]"),
+            encoding="utf-8",
         )
     return root
 
@@ -88,22 +101,59 @@ def test_missing_translation(tree: Path) -> None:
     assert any("subsidies.ru.md: missing translation" in p for p in problems(tree))
 
 
-def test_figure_without_source(tree: Path) -> None:
-    path = tree / "regions" / "pavlodar" / "climate.en.md"
-    path.write_text(
-        entry_text("Climate", "Winters reach −47 °C.\n\nSince 1907 [^iom-2021]."), encoding="utf-8"
-    )
+@pytest.mark.parametrize(
+    ("lang", "line", "figure"),
+    [
+        ("en", "Winters reach −47 °C [^iom-2021].", "−47"),
+        ("en", "Rent is about 180,000 tenge a month [^iom-2021].", "180,000"),
+        ("ru", "Аренда — около 180 000 тенге [^iom-2021].", "180 000"),
+        ("kk", "Жалақы 13,2%-ға өсті [^iom-2021].", "13,2"),
+        ("ru", "Звоните 112 [^iom-2021].", "112"),
+        ("kk", "Халқының 389 669-ы қалада тұрады [^iom-2021].", "389 669"),
+    ],
+)
+def test_a_figure_typed_into_prose_is_an_error(
+    tree: Path, lang: str, line: str, figure: str
+) -> None:
+    path = tree / "regions" / "pavlodar" / f"climate.{lang}.md"
+    path.write_text(entry_text("Climate", line), encoding="utf-8")
     found = problems(tree)
-    assert any("climate.en.md: a figure without a source" in p and "−47" in p for p in found)
-    assert not any("Since 1907" in p for p in found), "a cited line passes"
+    assert any(f"climate.{lang}.md: a figure typed into prose: {figure!r}" in p for p in found)
 
 
-def test_years_alone_need_no_source(tree: Path) -> None:
-    path = tree / "regions" / "pavlodar" / "climate.en.md"
-    path.write_text(
-        entry_text("Climate", "From 2026 the rules changed.\n\nMore [^iom-2021]."), encoding="utf-8"
-    )
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "From 1 January 2026 the rules changed; see para 12 of Order No. 234."),
+        ("en", "Children start grade 1 in September; Art. 50 of the Land Code."),
+        ("kk", "2026 жылғы 1 қаңтардан бастап 12-тармақтың 4-тармақшасы өзгерді."),
+        ("kk", "1-сынып, 170-бұйрықтың тізімі, 09:00-ден бастап."),
+        ("ru", "С 1 января 2026 года, п. 46 приказа № 170, 2-й класс, форма 063/у, фото 3×4."),
+        ("ru", "1. Первый пункт списка.\n2. Второй."),
+    ],
+)
+def test_what_is_not_a_figure_needs_no_fact(tree: Path, lang: str, line: str) -> None:
+    path = tree / "regions" / "pavlodar" / f"climate.{lang}.md"
+    path.write_text(entry_text("Climate", line, "[]"), encoding="utf-8")
     assert problems(tree) == []
+
+
+def test_facts_are_checked(tree: Path) -> None:
+    facts = tree / "facts" / "pavlodar.yaml"
+    facts.write_text(
+        REGION_FACTS + "rent.flat_2room: {value: 180000, unit: KZT/month, period: '2025-09', "
+        "source: no-such-source, review_by: 2026-01-01}\n"
+        + "bad: {value: 1, unit: parsecs, period: '2025', source: iom-2021}\n",
+        encoding="utf-8",
+    )
+    path = tree / "regions" / "pavlodar" / "climate.en.md"
+    path.write_text(entry_text("Climate", 'Rent: {{ fact("pavlodar.rent.flat_3room") }}.'), "utf-8")
+    found = problems(tree)
+    assert any("unknown fact 'pavlodar.rent.flat_3room'" in p for p in found)
+    assert any("pavlodar.rent.flat_2room: unknown source 'no-such-source'" in p for p in found)
+    assert any("past its review-by date 2026-01-01" in p and p.startswith("warning") for p in found)
+    assert any("pavlodar.rent.flat_2room: no page" in p and p.startswith("warning") for p in found)
+    assert any("fact bad" in p and "unknown unit 'parsecs'" in p for p in found)
 
 
 def test_unknown_and_unlisted_sources(tree: Path) -> None:
@@ -122,7 +172,7 @@ def test_unknown_and_unlisted_sources(tree: Path) -> None:
         ("<b>Қалың</b> мәтін", "no HTML tags"),
         ("| a | b |\n|---|---|", "no tables"),
         ("Сөз " * 200, "short part is"),
-        ("{{ mci(70 }}", "does not render"),
+        ('{{ fact("kz.subsidy.relocation" }}', "does not render"),
         ("{{ unknown_function() }}", "does not render"),
     ],
 )
@@ -147,18 +197,25 @@ def test_bad_front_matter_and_region(tree: Path) -> None:
     assert any("region.yaml" in p and p.startswith("error") for p in found)
 
 
-def test_mci_is_shown_in_tenge_with_its_source(tree: Path) -> None:
+def test_an_mci_fact_is_shown_in_tenge_with_both_sources(tree: Path) -> None:
     lib, _ = load(tree)
     renderer = Renderer(lib, mci_year=2026)
     text = renderer.render(lib.entry("programme/subsidies", "kk"), "short")
-    assert "70" in text and "302" in text and "750" in text and "₸" in text
+    assert "70 АЕК (2026 жылы 302 750 ₸)" in text.replace("\u00a0", " ")
     body = text.split("\n\n")[0]
-    assert body.count("[1]") == 1 and "[2]" in body, "MCI source and the package source"
+    assert body.endswith("беріледі [1] [2]."), "the fact's source, then the MCI's"
     footer = text.split("\n\n")[-1].splitlines()
-    assert footer[1].startswith("[1] ") and footer[1].endswith("08.12.2025")
-    assert footer[2].startswith("[2] ") and footer[2].endswith("30.12.2025")
+    assert footer[1].startswith("[1] ") and footer[1].endswith("30.12.2025")
+    assert footer[2].startswith("[2] ") and footer[2].endswith("08.12.2025")
     older = Renderer(lib, mci_year=2025).render(lib.entry("programme/subsidies", "kk"), "short")
     assert "275" in older and "240" in older
+
+
+def test_a_fact_reads_naturally_in_each_language(tree: Path) -> None:
+    lib, _ = load(tree)
+    r = Renderer(lib)
+    assert r.show("pavlodar.climate.record_low", "ru", unit=True) == "−47 °C"
+    assert r.show("pavlodar.climate.record_low", "en") == "−47"
 
 
 def test_html_is_escaped_except_bold(tree: Path) -> None:
