@@ -167,10 +167,9 @@ class Core:
         typed = inc.text.strip().casefold()
         # When a number itself is the answer (how many children?), digits are not button numbers.
         numbers = not (contact.step_data or {}).get("typed")
-        exact = [
-            b
-            for i, b in enumerate(buttons, 1)
-            if typed == b["label"].casefold() or (numbers and typed == str(i))
+        # A label typed in full wins over a position: on buttons "0".."8", "3" means "3".
+        exact = [b for b in buttons if typed == b["label"].casefold()] or [
+            b for i, b in enumerate(buttons, 1) if numbers and typed == str(i)
         ]
         # Part of a label ("салыстыру" for "Басқа өңірмен салыстыру") when only one has it.
         partial = [b for b in buttons if len(typed) >= 4 and typed in b["label"].casefold()]

@@ -14,6 +14,7 @@ from babel.dates import get_month_names
 
 from bot.i18n import N_, Translator
 from content.model import Library
+from content.render import source_date
 
 TITLE = N_("{station}: temperature by month, °C")
 LOW, HIGH = N_("record low"), N_("record high")
@@ -43,7 +44,7 @@ def lines(lib: Library, region: str, lang: str) -> list[Line]:
         src = lib.source(f.source) if f else None
         if f is None or src is None or f.kind != "series":
             continue
-        when = ".".join(reversed(src.date.split("-")))
+        when = source_date(src.date, lang)
         out.append(Line(tr.gettext(label), colour, f.value, f"{src.publisher[lang]}, {when}"))
     return out
 

@@ -14,6 +14,8 @@ from content.render import CITE, Renderer, is_stale
 
 SHORT_MAX, MORE_MAX = 700, 3000
 FACT_CALL = re.compile(r"""fact\(\s*["']([^"']+)["']""")
+FIGURES_CALL = re.compile(r"figures\(([^)]*)\)")
+QUOTED = re.compile(r"""["']([^"']+)["']""")
 FORBIDDEN = [
     (re.compile(r"^\s*#", re.M), "no headings (#): the text goes to chat apps"),
     (re.compile(r"\]\(|https?://"), "no links: name the site in words (egov.kz)"),
@@ -67,7 +69,13 @@ def used_facts(lib: Library) -> set[str]:
     climate charts)."""
     from content.figuresets import FEATURE_FACTS
 
-    used = {k for e in lib.entries.values() for k in FACT_CALL.findall(f"{e.short}\n{e.more}")}
+    renderer = Renderer(lib)
+    used: set[str] = set()
+    for e in lib.entries.values():
+        body = f"{e.short}\n{e.more}"
+        used |= set(FACT_CALL.findall(body))
+        for call in FIGURES_CALL.findall(body):
+            used |= set(renderer.keys(e.region, tuple(QUOTED.findall(call))))
     for region in lib.regions:
         used |= {k.format(region=region) for k in FEATURE_FACTS}
     return used

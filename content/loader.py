@@ -58,7 +58,7 @@ class SourceModel(BaseModel):
     publisher: Trilingual
     title: str
     url: str | None = None
-    date: str = Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    date: str = Field(pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?|unknown)$")  # "unknown": not stated
 
     @field_validator("date", mode="before")
     @classmethod

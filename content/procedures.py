@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from content.loader import ROOT, Problem, Trilingual, _rel
 from content.model import Library, Source
+from content.render import source_date
 
 Id = Field(pattern=r"^[a-z0-9_]{1,32}$")
 Per = Literal[
@@ -169,7 +170,7 @@ def source_line(lib: Library, source_id: str, lang: str) -> str:
     src = source(lib, source_id)
     if src is None:
         return ""
-    return f"{src.publisher[lang]}, {'.'.join(reversed(src.date.split('-')))}"
+    return f"{src.publisher[lang]}, {source_date(src.date, lang)}"
 
 
 _building = threading.Lock()

@@ -24,6 +24,9 @@ CITE = re.compile(r"\s*\[\^([A-Za-z0-9_.\-]+)\]")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 MCI_ONE = N_("{n} MCI ({tenge} ₸ in {year})")
 SOURCES = N_("Sources:")
+UNDATED = N_("date not stated")
+NO_YEAR = N_("year not stated")
+ROOMS = N_("Rent of a flat with 1 / 2 / 3 rooms (krisha.kz)")
 TEMPLATE_CALL = re.compile(r"\{\{.*?\}\}")
 # A source mark left by fact(); moved to the end of its line as [^id].
 MARK = re.compile("\ue000([A-Za-z0-9_.\\-]+)\ue001")
@@ -43,7 +46,8 @@ class Renderer:
     def parts(self, entry: Entry, part: str = "short", fmt: str = "plain") -> tuple[str, str]:
         """The text and, separately, the list of its sources (empty when it cites none)."""
         source = entry.short if part == "short" else entry.more
-        text = self.env.from_string(source).render(fact=self.facts(entry.lang))
+        helpers = {"fact": self.facts(entry.lang), "figures": self.figures(entry)}
+        text = self.env.from_string(source).render(**helpers)
         text, footer = self.cite(marks_to_citations(text), entry.lang)
         return _format(text, fmt), _format(footer, fmt)
 
@@ -54,6 +58,59 @@ class Renderer:
             return self.show(key, lang, unit=unit, when=when, month=month, mark=True)
 
         return fact
+
+    def figures(self, entry: Entry):  # type: ignore[no-untyped-def]
+        """`figures("rent", "housing", "kz.housing.rent_m2")`: a bullet per labelled fact of the
+        page's region whose id starts with one of the names (or a whole key of another file),
+        in the order named: «- label: value (period)», each with its source."""
+
+        def figures(*names: str) -> str:
+            keys = self.keys(entry.region, names)
+            rooms = [f"{entry.region}.rent.flat_{n}room" for n in (1, 2, 3)]
+            lines = []
+            for key in keys:
+                if key == rooms[0] and all(k in keys for k in rooms):
+                    lines.append(self.rooms_line(rooms, entry.lang))
+                elif key not in rooms or not all(k in keys for k in rooms):
+                    lines.append(self.line(key, entry.lang))
+            return "\n".join(f"- {line}" for line in lines)
+
+        return figures
+
+    def rooms_line(self, keys: list[str], lang: str) -> str:
+        """Rent of 1-, 2- and 3-room flats on one line: «150 000 / 180 000 / 300 000 ₸»."""
+        values = " / ".join(number_text(self.lib.facts[k].value, lang) for k in keys)
+        first = self.lib.facts[keys[0]]
+        shown = UNITS[first.unit].shown[lang].format(n=values)
+        marks = "".join(f"\ue000{self.lib.facts[k].source}\ue001" for k in keys)
+        label = Translator(lang).gettext(ROOMS)
+        return f"{label}: {shown} ({self._period(first.period, lang)}){marks}"
+
+    def _period(self, period: str, lang: str) -> str:
+        if period == "unknown":
+            return Translator(lang).gettext(NO_YEAR)
+        return period_text(period, lang)
+
+    def keys(self, region: str | None, names: tuple[str, ...]) -> list[str]:
+        found: list[str] = []
+        for name in names:
+            if name in self.lib.facts:
+                found.append(name)
+                continue
+            prefix = f"{region}.{name}"
+            found += [
+                k
+                for k, f in self.lib.facts.items()
+                if f.label and (k == prefix or k.startswith((prefix + ".", prefix + "_")))
+            ]
+        return list(dict.fromkeys(found))
+
+    def line(self, key: str, lang: str, mark: bool = True) -> str:
+        """«label: value unit (period)» of a labelled fact."""
+        f = self.lib.facts[key]
+        label = (f.label or {}).get(lang, key)
+        when = f.unit != "MCI"  # an MCI amount already names its year
+        return f"{label}: {self.show(key, lang, unit=True, when=when, mark=mark)}"
 
     def show(
         self,
@@ -81,8 +138,8 @@ class Renderer:
             text = number_text(value, lang)
             if unit:
                 text = UNITS[f.unit].shown[lang].format(n=text)
-        if when and f.period != "unknown":
-            text += f" ({period_text(f.period, lang)})"
+        if when:
+            text += f" ({self._period(f.period, lang)})"
         if mark:
             text += "".join(f"\ue000{m}\ue001" for m in marks)
         return text
@@ -118,7 +175,10 @@ class Renderer:
             return text, ""
         tr = Translator(lang)
         lines = [tr.gettext(SOURCES)]
-        lines += [f"[{i}] {s.publisher[lang]}, {_date(s.date)}" for i, s in enumerate(order, 1)]
+        lines += [
+            f"[{i}] {s.publisher[lang]}, {source_date(s.date, lang)}"
+            for i, s in enumerate(order, 1)
+        ]
         return text, "\n".join(lines)
 
 
@@ -139,16 +199,31 @@ def number_text(value: object, lang: str) -> str:
 
 
 def period_text(period: str, lang: str) -> str:
-    """«2025 ж. қыркүйек», «сентябрь 2025», «September 2025»; a year stays a year."""
-    first = period.split("/")[0]
-    parts = first.split("-")
-    if len(parts) == 1:
+    """«2025 ж. қыркүйек», «сентябрь 2025», «July–September 2025»; a year stays a year."""
+    first, _, last = period.partition("/")
+    if "-" not in first:
         return period.replace("/", "–")
+    if not last:
+        return _month_or_day(first, lang, with_year=True)
+    same_year = first[:4] == last[:4]
+    start = _month_or_day(first, lang, with_year=not same_year)
+    end = _month_or_day(last, lang, with_year=True)
+    if same_year and lang == "kk":  # «2025 ж. шілде–қыркүйек»
+        return f"{first[:4]} ж. {start}–{end.split(' ', 2)[-1]}"
+    return f"{start}–{end}" if same_year else f"{start} – {end}"
+
+
+def _month_or_day(value: str, lang: str, with_year: bool) -> str:
+    parts = value.split("-")
     day = date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) == 3 else 1)
-    pattern = {"kk": "y 'ж.' LLLL", "ru": "LLLL y", "en": "LLLL y"}[lang]
     if len(parts) == 3:
         pattern = {"kk": "y 'ж.' d MMMM", "ru": "d MMMM y", "en": "d MMMM y"}[lang]
-    return format_date(day, pattern, locale=LOCALES[lang])
+    elif with_year:
+        pattern = {"kk": "y 'ж.' LLLL", "ru": "LLLL y", "en": "LLLL y"}[lang]
+    else:
+        pattern = "LLLL"
+    text = format_date(day, pattern, locale=LOCALES[lang])
+    return text if lang == "en" else text.lower()
 
 
 def marks_to_citations(text: str) -> str:
@@ -170,9 +245,11 @@ def marks_to_citations(text: str) -> str:
     return "\n".join(lines)
 
 
-def _date(value: str) -> str:
-    parts = value.split("-")
-    return ".".join(reversed(parts))
+def source_date(value: str, lang: str) -> str:
+    """«12.06.2026», «06.2026», «2026»; an undated source says so."""
+    if value == "unknown":
+        return Translator(lang).gettext(UNDATED)
+    return ".".join(reversed(value.split("-")))
 
 
 def format_text(text: str, fmt: str) -> str:
