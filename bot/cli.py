@@ -105,6 +105,16 @@ def content_check() -> None:
     sys.exit(1 if errors else 0)
 
 
+@content.command("report")
+def content_report() -> None:
+    """Facts per region and topic, their oldest and newest periods, and the questions that
+    still have no sourced answer (Markdown)."""
+    from content.loader import load
+    from content.report import report
+
+    click.echo(report(load()[0]), nl=False)
+
+
 @main.command()
 @click.option("--lang", type=click.Choice(LOCALES), default="kk", show_default=True)
 @click.option("-k", "k", type=int, default=3, show_default=True, help="How many results.")

@@ -30,6 +30,7 @@ HELP_TEXT = N_(
     "/checklist: the documents you need\n"
     "/status: where your application is\n"
     "/appointment: book a visit to a centre\n"
+    "/estimate: what moving will cost you\n"
     "/operator: talk to a caseworker\n"
     "/language: change the language\n"
     "/profile: your profile and needs assessment\n"

@@ -180,7 +180,10 @@ FEATURES = {
     # Women and youth were reached least (IOM): their sections offer news written for them.
     "women": (N_("News for me"), "subs"),
     "youth": (N_("News for me"), "subs"),
+    "subsidies": (N_("Cost of moving"), "est"),
 }
+# A region's overview offers its figures beside another region's, and the cost of moving there.
+REGION_FEATURES = ((N_("Figures side by side"), "cf"), (N_("Cost of moving"), "est"))
 
 
 def topic_buttons(ctx: Context, entry: Entry, part: str, with_topics: bool) -> list[Button]:
@@ -193,6 +196,7 @@ def topic_buttons(ctx: Context, entry: Entry, part: str, with_topics: bool) -> l
     if part == "short" and entry.more:
         buttons.append(Button(ctx._(MORE), f"tm:{region}:{topic}" if region else f"pm:{topic}"))
     if with_topics and region:
+        buttons += [Button(ctx._(label), f"{action}:{region}") for label, action in REGION_FEATURES]
         others = sorted(lib.topics["region"].values(), key=lambda t: t.order)
         buttons += [
             Button(t.label[ctx.locale], f"t:{region}:{t.id}") for t in others if t.id != topic
