@@ -141,7 +141,7 @@ def test_what_is_not_a_figure_needs_no_fact(tree: Path, lang: str, line: str) ->
 def test_facts_are_checked(tree: Path) -> None:
     facts = tree / "facts" / "pavlodar.yaml"
     facts.write_text(
-        REGION_FACTS + "rent.flat_2room: {value: 180000, unit: KZT/month, period: '2025-09', "
+        REGION_FACTS + "housing.asking_rent: {value: 180000, unit: KZT/month, period: '2025-09', "
         "source: no-such-source, review_by: 2026-01-01}\n"
         + "bad: {value: 1, unit: parsecs, period: '2025', source: iom-2021}\n",
         encoding="utf-8",
@@ -150,9 +150,11 @@ def test_facts_are_checked(tree: Path) -> None:
     path.write_text(entry_text("Climate", 'Rent: {{ fact("pavlodar.rent.flat_3room") }}.'), "utf-8")
     found = problems(tree)
     assert any("unknown fact 'pavlodar.rent.flat_3room'" in p for p in found)
-    assert any("pavlodar.rent.flat_2room: unknown source 'no-such-source'" in p for p in found)
+    assert any("pavlodar.housing.asking_rent: unknown source 'no-such-source'" in p for p in found)
     assert any("past its review-by date 2026-01-01" in p and p.startswith("warning") for p in found)
-    assert any("pavlodar.rent.flat_2room: no page" in p and p.startswith("warning") for p in found)
+    assert any(
+        "pavlodar.housing.asking_rent: no page" in p and p.startswith("warning") for p in found
+    )
     assert any("fact bad" in p and "unknown unit 'parsecs'" in p for p in found)
 
 
