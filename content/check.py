@@ -13,6 +13,7 @@ from content.model import LANGS, PROGRAMME, Entry, Library
 from content.render import CITE, Renderer, is_stale
 
 SHORT_MAX, MORE_MAX = 700, 3000
+PERCENT_MAX = 3  # survey results read on a phone: a plain sentence, not a wall of shares
 FACT_CALL = re.compile(r"""fact\(\s*["']([^"']+)["']""")
 FIGURES_CALL = re.compile(r"figures\(([^)]*)\)")
 QUOTED = re.compile(r"""["']([^"']+)["']""")
@@ -145,6 +146,10 @@ def _entry(lib: Library, renderer: Renderer, entry: Entry, today: date) -> list[
         size = len(shown)  # the list of sources under the text does not count
         if size > limit:
             err(f"{part} part is {size} characters; at most {limit}")
+        for block in shown.split("\n\n"):
+            if block.count("%") > PERCENT_MAX:
+                err(f"{part} part: {block.count('%')} percentages in one block (at most "
+                    f"{PERCENT_MAX}): say the one that matters: {block[:50]!r}")  # fmt: skip
     if not entry.short:
         err("empty text")
     if is_stale(entry.reviewed, today):

@@ -171,6 +171,7 @@ class Renderer:
 
         text = CITE.sub(number, text)
         text = re.sub(r"(\[\d+\])(?: \1)+", r"\1", text)  # the same source twice in a row
+        text = "\n\n".join(_once_per_paragraph(p) for p in text.split("\n\n"))
         if not order:
             return text, ""
         tr = Translator(lang)
@@ -180,6 +181,16 @@ class Renderer:
             for i, s in enumerate(order, 1)
         ]
         return text, "\n".join(lines)
+
+
+MARKER = re.compile(r" \[(\d+)\]")
+
+
+def _once_per_paragraph(paragraph: str) -> str:
+    """A source cited on several lines of one paragraph is marked once, where it is cited
+    last: a list of survey findings reads as a list, not as a row of [1] [1] [1]."""
+    last = {m.group(1): m.start() for m in MARKER.finditer(paragraph)}
+    return MARKER.sub(lambda m: m.group() if last[m.group(1)] == m.start() else "", paragraph)
 
 
 def _number(value: float, lang: str) -> str:
