@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import yaml
 from jinja2 import TemplateError
 
+from content import glossary
 from content.figures import figures
 from content.loader import Problem, _rel, load
 from content.model import LANGS, PROGRAMME, Entry, Library
@@ -41,6 +43,43 @@ def check(lib: Library, today: date) -> list[Problem]:
     for entry in lib.entries.values():
         problems += _entry(lib, renderer, entry, today)
     problems += check_facts(lib, today)
+    problems += check_glossary(lib)
+    return problems
+
+
+def check_glossary(lib: Library) -> list[Problem]:
+    """Every text a user reads keeps to the glossary's word for each concept."""
+    from babel.messages.pofile import read_po
+
+    terms = glossary.load(lib.root / "glossary.yaml")
+    problems: list[Problem] = []
+
+    def scan(path, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
+        for misuse in glossary.misuses(text, lang, terms):
+            problems.append(_p("error", path, misuse.message()))
+
+    for entry in lib.entries.values():
+        for text in (
+            entry.title,
+            entry.short,
+            entry.more,
+        ):  # questions, like keywords, are how people ask
+            scan(entry.path, entry.lang, text)
+    for path in sorted(lib.root.glob("**/*.yaml")):
+        if path.name in ("glossary.yaml", "sources.yaml") or path.parent.name == "facts":
+            continue
+        for lang, text in glossary.texts_in(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            scan(path, lang, text)
+    for lang in LANGS:
+        po = lib.root.parent / "locales" / lang / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            with po.open("rb") as fp:
+                for message in read_po(fp, locale=lang):
+                    strings = (
+                        message.string if isinstance(message.string, tuple) else (message.string,)
+                    )
+                    for text in strings:
+                        scan(po, lang, text or "")
     return problems
 
 

@@ -44,7 +44,9 @@ NOT_FIGURES = [
     re.compile(rf"{LAW}\s*(?:№\s*|No\.?\s*)?\d+(?:[-.]\d+)*(?:\s*[,и&]\s*\d+)*"),
     re.compile(r"\d+\.\d+-\d+-(?:19|20)\d\d"),  # a code's number: SP RK 2.04-01-2017
     re.compile(r"\d+/[^\W\d_](?:-\d+)?"),  # a form's number: 063/у, 026/у-3
-    re.compile(r"(?<!\d[ \u00a0\u202f])(?<![\d,.])0\d{2}(?:-\d+)?(?![\d,.])"),  # …or 063, 026-3: no figure starts with 0
+    re.compile(
+        r"(?<!\d[ \u00a0\u202f])(?<![\d,.])0\d{2}(?:-\d+)?(?![\d,.])"
+    ),  # …or 063, 026-3: no figure starts with 0
     re.compile(r"\d+\s*[×x]\s*\d+(?=\s|$|[^\w])"),  # a photo size: 3×4
     re.compile(r"\{\{.*?\}\}"),  # a template call: the registry's own figures
     re.compile(r"\[\^[^\]]+\]"),  # a citation

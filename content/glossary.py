@@ -1,0 +1,85 @@
+"""One word per concept: the glossary in content/glossary.yaml and the check that keeps every
+text the user reads (pages, checklists, questionnaires, interface messages) to its terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from content.model import LANGS
+
+ROOT = Path(__file__).parent
+# Quoted speech and bracketed alternatives may use any variant: «…», "…", “…”, (…).
+EXEMPT = re.compile(r"«[^»]*»|\"[^\"\n]*\"|“[^”]*”|\([^()\n]*\)")
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    term: dict[str, str]
+    meaning: dict[str, str]
+    variants: dict[str, tuple[re.Pattern[str], ...]]
+
+
+@dataclass(frozen=True)
+class Misuse:
+    term: Term
+    lang: str
+    found: str
+
+    def message(self) -> str:
+        return (
+            f"«{self.found}»: the glossary's word is «{self.term.term[self.lang]}» ({self.term.id})"
+        )
+
+
+def load(path: Path = ROOT / "glossary.yaml") -> list[Term]:
+    if not path.exists():  # a content tree may do without one
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    terms = []
+    for tid, spec in (data.get("terms") or {}).items():
+        variants = {
+            lang: tuple(
+                re.compile(rf"(?<!\w){v}", re.I) for v in spec.get("variants", {}).get(lang, ())
+            )
+            for lang in LANGS
+        }
+        terms.append(Term(tid, dict(spec["term"]), dict(spec["meaning"]), variants))
+    return terms
+
+
+def misuses(text: str, lang: str, terms: list[Term]) -> list[Misuse]:
+    """Variants used in running text (outside quotes and brackets)."""
+    plain = EXEMPT.sub(" ", text)
+    found = []
+    for term in terms:
+        for pattern in term.variants.get(lang, ()):
+            for match in pattern.finditer(plain):
+                found.append(Misuse(term, lang, _word(plain, match)))
+    return found
+
+
+def _word(text: str, match: re.Match[str]) -> str:
+    end = match.end()
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[match.start() : end]
+
+
+def texts_in(data: object) -> Iterator[tuple[str, str]]:
+    """(lang, text) for every {kk:, ru:, en:} mapping anywhere in a YAML document."""
+    if isinstance(data, dict):
+        if set(LANGS) <= set(data) and all(isinstance(data[lang], str) for lang in LANGS):
+            for lang in LANGS:
+                yield lang, data[lang]
+            return
+        for value in data.values():
+            yield from texts_in(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from texts_in(value)
