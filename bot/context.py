@@ -20,6 +20,21 @@ CONFIRM_SECONDS = 15 * 60
 ERASED = "erased"  # signal: a handler erased a person; wipe what the database keeps after
 
 
+def unique(buttons: list[Button]) -> list[Button]:
+    """One button per action and per label: a menu that offers the same thing twice (a
+    recommendation that is also a menu item) reads as a glitch."""
+    actions: set[str] = set()
+    labels: set[str] = set()
+    kept = []
+    for b in buttons:
+        if b.action in actions or b.label in labels:
+            continue
+        actions.add(b.action)
+        labels.add(b.label)
+        kept.append(b)
+    return kept
+
+
 @dataclass
 class Context:
     incoming: Incoming
@@ -60,7 +75,7 @@ class Context:
     ) -> None:
         """`formatted`: the text was rendered for this channel's format (ctx.fmt)."""
         fmt = self.fmt if formatted else "plain"
-        self.replies.append(Reply(text=text, buttons=list(buttons or []), media=media, fmt=fmt))  # type: ignore[arg-type]
+        self.replies.append(Reply(text=text, buttons=unique(buttons or []), media=media, fmt=fmt))  # type: ignore[arg-type]
 
     def set_locale(self, locale: str) -> None:
         self.contact.locale = locale
