@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -113,6 +114,31 @@ def content_report() -> None:
     from content.report import report
 
     click.echo(report(load()[0]), nl=False)
+
+
+@content.command("booklets")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--region", "regions", multiple=True, help="Only these regions (repeatable).")
+@click.option("--lang", "langs", multiple=True, type=click.Choice(LOCALES),
+              default=("kk", "ru"), show_default=True)  # fmt: skip
+@click.option("--size", "sizes", multiple=True, type=click.Choice(["A4", "A5"]),
+              default=("A4", "A5"), show_default=True)  # fmt: skip
+def content_booklets(out: Path, regions: tuple[str, ...], langs: tuple[str, ...],
+                     sizes: tuple[str, ...]) -> None:  # fmt: skip
+    """Printable booklets (PDF) per region, for a career centre to print: A4, or A5 two to a
+    landscape A4 sheet to fold. The QR code leads to the bot set in the configuration."""
+    from bot.booklets import bot_link
+    from content import booklet
+    from content.loader import load
+
+    lib, settings = load()[0], get_settings()
+    for region in regions or sorted(lib.regions):
+        if region not in lib.regions:
+            raise click.BadParameter(f"no region {region!r}", param_hint="--region")
+        for lang in langs:
+            for size in sizes:
+                path = booklet.build(lib, region, lang, size, out, bot_link(settings, region))
+                click.echo(str(path))
 
 
 @main.command()

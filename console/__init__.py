@@ -13,10 +13,20 @@ from console.web import HERE, LoginRequired
 
 
 def install(app: FastAPI) -> None:
-    from console import admin, campaigns, casework, links, login, queue, records, reports
+    from console import (
+        admin,
+        booklets,
+        campaigns,
+        casework,
+        links,
+        login,
+        queue,
+        records,
+        reports,
+    )
 
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (login, queue, casework, reports, admin, records, campaigns, links):
+    for module in (login, queue, casework, reports, admin, records, campaigns, links, booklets):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

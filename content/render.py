@@ -51,6 +51,18 @@ class Renderer:
         text, footer = self.cite(marks_to_citations(text), entry.lang)
         return _format(text, fmt), _format(footer, fmt)
 
+    def cited(self, entry: Entry, part: str = "short") -> list[Source]:
+        """The sources a part cites, in the order `parts` numbers them."""
+        source = entry.short if part == "short" else entry.more
+        helpers = {"fact": self.facts(entry.lang), "figures": self.figures(entry)}
+        text = marks_to_citations(self.env.from_string(source).render(**helpers))
+        order: list[Source] = []
+        for match in CITE.finditer(text):
+            src = self.lib.source(match.group(1))
+            if src is not None and src not in order:
+                order.append(src)
+        return order
+
     def facts(self, lang: str):  # type: ignore[no-untyped-def]
         """The `fact()` of templates in one language."""
 
@@ -271,6 +283,8 @@ def format_text(text: str, fmt: str) -> str:
 def _format(text: str, fmt: str) -> str:
     if fmt == "html":
         return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+    if fmt == "markdown":  # the booklet's PDF draws **bold** itself
+        return text
     return BOLD.sub(r"\1", text)
 
 

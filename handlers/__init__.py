@@ -9,6 +9,7 @@ def routers() -> list[Router]:
     from handlers import (
         appointment,
         assessment,
+        booklet,
         checklist,
         compare,
         estimate,
@@ -33,6 +34,7 @@ def routers() -> list[Router]:
         package.router,
         compare.router,
         estimate.router,
+        booklet.router,
         profile.router,
         assessment.router,
         questionnaire.router,

@@ -183,7 +183,11 @@ FEATURES = {
     "subsidies": (N_("Cost of moving"), "est"),
 }
 # A region's overview offers its figures beside another region's, and the cost of moving there.
-REGION_FEATURES = ((N_("Figures side by side"), "cf"), (N_("Cost of moving"), "est"))
+REGION_FEATURES = (
+    (N_("Figures side by side"), "cf"),
+    (N_("Cost of moving"), "est"),
+    (N_("Printable booklet"), "bk"),
+)
 
 
 def topic_buttons(ctx: Context, entry: Entry, part: str, with_topics: bool) -> list[Button]:

@@ -255,18 +255,18 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
             row = await s.get(Message, message_id)
             contact = await s.get(Contact, row.contact_id) if row else None
         media = (row.payload or {}).get("media", {}) if row else {}
-        private = runtime.settings.data_dir / "private"
+        ours = (runtime.settings.data_dir / "private", runtime.settings.data_dir / "booklets")
         path = Path(media.get("path") or "/nonexistent")  # written by us, not the visitor
         if (
             contact is None
             or contact.channel != CHANNEL
             or not hmac.compare_digest(contact.external_id, key)
             or media.get("kind") != "document"
-            or private not in path.parents
+            or not any(folder in path.parents for folder in ours)
             or not await asyncio.to_thread(path.is_file)
         ):
             return JSONResponse({"error": "not found"}, status_code=404)
-        name = "qonys-checklist.pdf"
+        name = path.name if path.name.startswith("qonys-") else "qonys-checklist.pdf"
         return FileResponse(
             path,
             media_type="application/pdf",
