@@ -19,6 +19,13 @@ PERCENT_MAX = 3  # survey results read on a phone: a plain sentence, not a wall 
 FACT_CALL = re.compile(r"""fact\(\s*["']([^"']+)["']""")
 FIGURES_CALL = re.compile(r"figures\(([^)]*)\)")
 QUOTED = re.compile(r"""["']([^"']+)["']""")
+# A duration shown with the wrong word ("1 working day" written as "1 year") is a wrong figure.
+FACT_THEN_WORD = re.compile(r"""\{\{\s*fact\(["']([^"']+)["'][^}]*\}\}[\s\-–]*([^\s\[(]+)""")
+TIME_WORDS = {
+    "days": re.compile(r"(күн|дн|день|day)", re.I),
+    "months": re.compile(r"(ай(?!ы)|месяц|month)", re.I),
+    "years": re.compile(r"(жыл|год|лет|year)", re.I),
+}
 FORBIDDEN = [
     (re.compile(r"^\s*#", re.M), "no headings (#): the text goes to chat apps"),
     (re.compile(r"\]\(|https?://"), "no links: name the site in words (egov.kz)"),
@@ -125,6 +132,17 @@ def _p(level: str, path, message: str) -> Problem:  # type: ignore[no-untyped-de
     return Problem(level=level, path=_rel(path), message=message)
 
 
+def _time_mismatch(unit: str, word: str) -> str | None:
+    """The time word after a duration, when it names another duration than the fact's unit."""
+    own = next((name for name in TIME_WORDS if name.rstrip("s") in unit), None)
+    if own is None:
+        return None
+    for name, pattern in TIME_WORDS.items():
+        if name != own and pattern.match(word):
+            return name
+    return None
+
+
 def _completeness(lib: Library) -> list[Problem]:
     problems = []
     expected = [f"{PROGRAMME}/{t}" for t in lib.topics["programme"]]
@@ -170,6 +188,9 @@ def _entry(lib: Library, renderer: Renderer, entry: Entry, today: date) -> list[
     for key in FACT_CALL.findall(body):
         if key not in lib.facts:
             err(f"unknown fact {key!r}")
+    for key, word in FACT_THEN_WORD.findall(body):
+        if (fact := lib.facts.get(key)) and (wrong := _time_mismatch(fact.unit, word)):
+            err(f"{key} is in {fact.unit} but the text calls it {wrong}: {word!r}")
     for ref in entry.related:
         topic, region = (
             (ref.split("/", 1)[1], None) if ref.startswith(f"{PROGRAMME}/") else (ref, entry.region)

@@ -23,12 +23,18 @@ LAW = (
     r"para\.?|[Pp]aragraphs?|sub-?para\w*|[Ss]ubparagraphs?|[Cc]lauses?|[Oo]rders?|[Rr]ules|"
     r"приказ\w*|[Пп]равил\w*|[Зз]акон\w*|бұйрық\w*|қағида\w*|Заңы?\w*|[Dd]ecree|[Ll]aw)"
 )
+COUNTED = (
+    r"(?!\s*(?:адам|человек|people|persons|тенге|теңге|tenge|₸|сем|отбасы|famil|га\b|ha\b|"
+    r"гектар|hectare|тонн|tonnes|км\b|km\b|мест|орын|places|вакан|vacanc|бос жұмыс|жұмыс орн|"
+    r"рабоч|jobs|учаск|plots|МРП|АЕК|MCI|%|бала|дет|children|оқушы|ученик|pupils))"
+)
 # Not figures: replaced by blanks of the same length before numbers are looked for.
 NOT_FIGURES = [
     re.compile(r"^\s*\d+[.)]\s", re.M),  # a numbered list item
     re.compile(rf"\d{{1,2}}(?:\s*[–-]\s*\d{{1,2}})?\s+(?:{MONTHS})", re.I),  # a date
     re.compile(r"\d{1,2}\.\d{1,2}\.(?:19|20)\d\d"),  # 01.09.2025
-    re.compile(r"(?<!\d)(?:19|20)\d\d(?:\s*[–-]\s*(?:19|20)\d\d)?(?!\d)"),  # a year, a span
+    # A year or a span of years, unless what follows counts something: «2075 адам» is a figure.
+    re.compile(r"(?<!\d)(?:19|20)\d\d(?:\s*[–-]\s*(?:19|20)\d\d)?(?!\d)" + COUNTED),
     re.compile(r"\d{1,2}:\d{2}"),  # a clock time
     # An ordinal or a numbered noun: «1-ші», «1-сынып», «12-тармақ», «2-й», «2nd». A case
     # ending on a figure («10,6-дан», «389 669-ы») is not one: that number is a figure.

@@ -266,3 +266,47 @@ def test_spellings_fold_together(spellings: list[str]) -> None:
 def test_region_is_found_in_any_form(tree: Path, query: str, region: str | None) -> None:
     index = Index(load(tree)[0])
     assert index.region_of(query)[0] == region
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "wrong"),
+    [
+        ("en", 'Registration lasts at most {{ fact("kz.deadline") }} year.', "years"),
+        ("ru", 'Регистрация — не больше {{ fact("kz.deadline") }} года.', "years"),
+        ("kk", 'Тіркеу {{ fact("kz.deadline") }} айға дейін.', "months"),
+    ],
+)
+def test_a_duration_called_by_another_unit_is_an_error(
+    tree: Path, lang: str, text: str, wrong: str
+) -> None:
+    """One working day shown as 'one year' is a wrong figure, though the number is right."""
+    facts = tree / "facts" / "kz.yaml"
+    facts.write_text(
+        facts.read_text(encoding="utf-8")
+        + "deadline: {value: 1, unit: working days, period: '2024', source: budget-2026}\n",
+        encoding="utf-8",
+    )
+    page = tree / "programme" / f"subsidies.{lang}.md"
+    page.write_text(entry_text("Төлемдер", text, "[]"), encoding="utf-8")
+    found = problems(tree)
+    assert any(f"kz.deadline is in working days but the text calls it {wrong}" in p for p in found)
+    page.write_text(entry_text("Төлемдер", 'Within {{ fact("kz.deadline") }} working day.', "[]"))
+    assert not any("kz.deadline is in" in p for p in problems(tree))
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "figure"),
+    [
+        ("ru", "В 2025 году приехали 450 семей, или 2075 человек [^iom-2021].", "2075"),
+        ("kk", "2025 жылы 2075 адам келген [^iom-2021].", "2075"),
+        ("en", "In 2021, 1990 families moved [^iom-2021].", "1990"),
+    ],
+)
+def test_a_number_that_looks_like_a_year_but_counts_people_is_a_figure(
+    tree: Path, lang: str, line: str, figure: str
+) -> None:
+    path = tree / "regions" / "pavlodar" / f"climate.{lang}.md"
+    path.write_text(entry_text("Climate", line), encoding="utf-8")
+    found = problems(tree)
+    assert any(f"a figure typed into prose: {figure!r}" in p for p in found)
+    assert not any("'2025'" in p or "'2021'" in p for p in found), "the year itself is not one"
