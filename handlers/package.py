@@ -64,7 +64,7 @@ async def on_region(ctx: Context) -> None:
     if ctx.args not in package().lib.regions:
         await outdated_button(ctx)
         return
-    await show_topic(ctx, ctx.args, "overview", with_topics=True)
+    await show_topic(ctx, ctx.args, "overview")
 
 
 @router.action("t", "tm")
@@ -143,9 +143,7 @@ async def on_compare_two(ctx: Context) -> None:
     ctx.reply("\n\n".join(parts), buttons, formatted=True)
 
 
-async def show_topic(
-    ctx: Context, region: str | None, topic: str, part: str = "short", with_topics: bool = False
-) -> None:
+async def show_topic(ctx: Context, region: str | None, topic: str, part: str = "short") -> None:
     p = package()
     key = f"{region or PROGRAMME}/{topic}"
     entry = p.lib.entry(key, ctx.locale) or p.lib.entry(key, "kk")
@@ -155,6 +153,9 @@ async def show_topic(
     text = p.renderer.render(entry, part, ctx.fmt)
     if part == "short":
         text = f"{_bold(entry.title, ctx.fmt)}\n\n{text}"
+    # A region's overview, however it was reached (its button, its name typed, a question),
+    # opens the region: its features and all its topics.
+    with_topics = region is not None and topic == "overview" and part == "short"
     ctx.reply(text, topic_buttons(ctx, entry, part, with_topics), formatted=True)
 
 
