@@ -9,7 +9,6 @@ from fastapi.responses import FileResponse, HTMLResponse
 from bot import booklets
 from console.links import bot_username
 from console.web import HEADERS, SignedIn, render, runtime_of
-from content import booklet
 from content.package import get_package
 
 router = APIRouter()
@@ -17,13 +16,15 @@ router = APIRouter()
 
 @router.get("/console/booklets", response_class=HTMLResponse)
 async def booklets_page(request: Request, signed: SignedIn) -> HTMLResponse:
+    from content.booklet import LANGS, SIZES
+
     lib = get_package().lib
     locale = signed.staff.locale
     regions = sorted(lib.regions.values(), key=lambda r: r.name.get(locale, r.id))
     link = booklets.bot_link(runtime_of(request).settings, "region", await bot_username(request))
     return render(
         request, "booklets.html", signed,
-        regions=regions, langs=booklet.LANGS, sizes=booklet.SIZES, qr=link is not None,
+        regions=regions, langs=LANGS, sizes=SIZES, qr=link is not None,
     )  # fmt: skip
 
 

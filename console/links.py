@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
+from bot.deeplinks import start_urls
 from console.web import HEADERS, Form, Supervisor, audit, back, render, runtime_of
 from storage.models import Case, Contact, SourceLink
 from storage.segments import TOPICS, subscribed
@@ -38,15 +38,7 @@ async def bot_username(request: Request) -> str | None:
 
 
 async def urls(request: Request, code: str) -> dict[str, str]:
-    settings = runtime_of(request).settings
-    out = {}
-    if username := await bot_username(request):
-        out["telegram"] = f"https://t.me/{username}?start={code}"
-    if number := "".join(ch for ch in settings.whatsapp_phone_number or "" if ch.isdigit()):
-        out["whatsapp"] = f"https://wa.me/{number}?text={quote('/start ' + code)}"
-    if settings.public_url:
-        out["web"] = f"{settings.public_url.rstrip('/')}/?start={code}"
-    return out
+    return start_urls(runtime_of(request).settings, code, await bot_username(request))
 
 
 @router.get("/console/links", response_class=HTMLResponse)

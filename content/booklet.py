@@ -75,7 +75,7 @@ def blocks(lib: Library, region: str, lang: str) -> list[Block]:
 def _entry(renderer: Renderer, entry: Entry) -> list[Block]:
     """One page, both parts, numbered as one text so [1] means the same source throughout."""
     whole = dataclasses.replace(entry, short=f"{entry.short}\n\n{entry.more}".strip(), more="")
-    text, _footer = renderer.parts(whole, "short", fmt="markdown")
+    text, sources = renderer.numbered(renderer.expand(whole))
     out = [Block("h2", entry.title)]
     for para in text.split("\n\n"):
         for line in para.split("\n"):
@@ -84,22 +84,15 @@ def _entry(renderer: Renderer, entry: Entry) -> list[Block]:
                 out.append(Block("li", line[2:]))
             elif line:
                 out.append(Block("p", line))
-    for n, src in enumerate(renderer.cited(whole), 1):
+    for n, src in enumerate(sources, 1):
         when = source_date(src.date, entry.lang)
         out.append(Block("small", f"[{n}] {src.publisher[entry.lang]}, {when}. {src.url}"))
     return out
 
 
-def fingerprint(lib: Library, region: str, lang: str, size: str, link: str | None) -> str:
-    text = "\n".join(f"{b.kind}:{b.text}" for b in blocks(lib, region, lang))
+def fingerprint(content: list[Block], size: str, link: str | None) -> str:
+    text = "\n".join(f"{b.kind}:{b.text}" for b in content)
     return hashlib.sha256(f"{size}|{link}|{text}".encode()).hexdigest()[:16]
-
-
-def path_for(
-    folder: Path, lib: Library, region: str, lang: str, size: str, link: str | None
-) -> Path:
-    digest = fingerprint(lib, region, lang, size, link)
-    return folder / f"qonys-{region}-{lang}-{size.lower()}-{digest}.pdf"
 
 
 def build(
@@ -109,18 +102,20 @@ def build(
     """The booklet's file, drawn if this version of it has not been drawn before."""
     if region not in lib.regions or lang not in LANGS or size not in SIZES:
         raise ValueError(f"no booklet {region}/{lang}/{size}")
-    path = path_for(folder, lib, region, lang, size, link)
+    content = blocks(lib, region, lang)
+    stem = f"qonys-{region}-{lang}-{size.lower()}"
+    path = folder / f"{stem}-{fingerprint(content, size, link)}.pdf"
     if path.exists():
         return path
     folder.mkdir(parents=True, exist_ok=True)
-    pdf = render(lib, region, lang, size, link, today or date.today())
+    pdf = render(lib, region, lang, size, link, today or date.today(), content)
     if size == "A5":
         pdf = impose(pdf)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(pdf)
     tmp.replace(path)  # atomic: a download never gets half a file
     stale = time.time() - KEEP_DAYS * 86400
-    for old in folder.glob(f"qonys-{region}-{lang}-{size.lower()}-*.pdf"):
+    for old in folder.glob(f"{stem}-*.pdf"):
         if old != path and old.stat().st_mtime < stale:
             old.unlink(missing_ok=True)  # an old version nobody's chat links to any more
     return path
@@ -137,7 +132,10 @@ class _Booklet(FPDF):
         self.set_text_color(0)
 
 
-def render(lib: Library, region: str, lang: str, size: str, link: str | None, today: date) -> bytes:
+def render(
+    lib: Library, region: str, lang: str, size: str, link: str | None, today: date,
+    content: list[Block] | None = None,
+) -> bytes:  # fmt: skip
     tr = Translator(lang)
     pdf = _Booklet(format=PAGE_MM[size])
     scale = 1.0 if size == "A4" else 0.82
@@ -148,7 +146,7 @@ def render(lib: Library, region: str, lang: str, size: str, link: str | None, to
     name = lib.regions[region].name[lang]
     pdf.footer_text = f"Qonys · {name} · {today.strftime('%d.%m.%Y')}"
     _cover(pdf, tr, name, link, today, scale)
-    for block in blocks(lib, region, lang):
+    for block in content if content is not None else blocks(lib, region, lang):
         _block(pdf, block, scale)
     return bytes(pdf.output())
 

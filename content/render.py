@@ -45,23 +45,14 @@ class Renderer:
 
     def parts(self, entry: Entry, part: str = "short", fmt: str = "plain") -> tuple[str, str]:
         """The text and, separately, the list of its sources (empty when it cites none)."""
-        source = entry.short if part == "short" else entry.more
-        helpers = {"fact": self.facts(entry.lang), "figures": self.figures(entry)}
-        text = self.env.from_string(source).render(**helpers)
-        text, footer = self.cite(marks_to_citations(text), entry.lang)
+        text, footer = self.cite(self.expand(entry, part), entry.lang)
         return _format(text, fmt), _format(footer, fmt)
 
-    def cited(self, entry: Entry, part: str = "short") -> list[Source]:
-        """The sources a part cites, in the order `parts` numbers them."""
+    def expand(self, entry: Entry, part: str = "short") -> str:
+        """A part with its facts filled in and its sources still as `[^id]`."""
         source = entry.short if part == "short" else entry.more
         helpers = {"fact": self.facts(entry.lang), "figures": self.figures(entry)}
-        text = marks_to_citations(self.env.from_string(source).render(**helpers))
-        order: list[Source] = []
-        for match in CITE.finditer(text):
-            src = self.lib.source(match.group(1))
-            if src is not None and src not in order:
-                order.append(src)
-        return order
+        return marks_to_citations(self.env.from_string(source).render(**helpers))
 
     def facts(self, lang: str):  # type: ignore[no-untyped-def]
         """The `fact()` of templates in one language."""
@@ -171,6 +162,19 @@ class Renderer:
 
     def cite(self, text: str, lang: str) -> tuple[str, str]:
         """`[^id]` becomes `[1]`; the list of the sources cited goes under the text."""
+        text, order = self.numbered(text)
+        if not order:
+            return text, ""
+        tr = Translator(lang)
+        lines = [tr.gettext(SOURCES)]
+        lines += [
+            f"[{i}] {s.publisher[lang]}, {source_date(s.date, lang)}"
+            for i, s in enumerate(order, 1)
+        ]
+        return text, "\n".join(lines)
+
+    def numbered(self, text: str) -> tuple[str, list[Source]]:
+        """`[^id]` as `[1]`, each source once per paragraph, and the sources in that order."""
         order: list[Source] = []
 
         def number(match: re.Match[str]) -> str:
@@ -184,15 +188,7 @@ class Renderer:
         text = CITE.sub(number, text)
         text = re.sub(r"(\[\d+\])(?: \1)+", r"\1", text)  # the same source twice in a row
         text = "\n\n".join(_once_per_paragraph(p) for p in text.split("\n\n"))
-        if not order:
-            return text, ""
-        tr = Translator(lang)
-        lines = [tr.gettext(SOURCES)]
-        lines += [
-            f"[{i}] {s.publisher[lang]}, {source_date(s.date, lang)}"
-            for i, s in enumerate(order, 1)
-        ]
-        return text, "\n".join(lines)
+        return text, order
 
 
 MARKER = re.compile(r" \[(\d+)\]")
@@ -283,8 +279,6 @@ def format_text(text: str, fmt: str) -> str:
 def _format(text: str, fmt: str) -> str:
     if fmt == "html":
         return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
-    if fmt == "markdown":  # the booklet's PDF draws **bold** itself
-        return text
     return BOLD.sub(r"\1", text)
 
 
