@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 
-from bench import broadcast, search_quality, webhooks
+from bench import booklet, broadcast, search_quality, webhooks
 
 search_quality.main()
+sys.argv = ["bench.booklet"]
+booklet.main()
 for extra in ([], ["--kill"]):
     sys.argv = ["bench.broadcast", *extra]
     broadcast.main()
