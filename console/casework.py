@@ -218,14 +218,14 @@ async def close(request: Request, case_id: RowId, signed: SignedIn, data: Form) 
         if case.status == "closed":
             return back(f"/console/cases/{case_id}?notice=closed")
         cases.close(case, outcome, "staff")
-        _tell_closed(s, contact, case, runtime.settings.default_locale)
+        tell_closed(s, contact, case, runtime.settings.default_locale)
         audit(s, signed.staff, "close", contact_id=contact.id, case_id=case.id, detail=outcome)
     runtime.wake(contact.channel)
     runtime.signals.publish("console")
     return back("/console")
 
 
-def _tell_closed(s: AsyncSession, contact: Contact, case: Case, default_locale: str) -> None:
+def tell_closed(s: AsyncSession, contact: Contact, case: Case, default_locale: str) -> None:
     """The person leaves the caseworker's hold; asked for a rating when someone answered."""
     if contact.step == handoff.STEP:
         contact.step, contact.step_data = None, {}

@@ -70,6 +70,7 @@ class RegionModel(BaseModel):
     model_config = {"extra": "forbid"}
 
     name: Trilingual
+    short: Trilingual | None = None  # the name on a button, when the full one passes 20 chars
     centre: Trilingual
     receives: list[str] = Field(min_length=1)
     aliases: list[str] = Field(min_length=2)
@@ -176,6 +177,7 @@ def _region(folder: Path, problems: list[Problem]) -> Region | None:
     return Region(
         id=folder.name,
         name=model.name.model_dump(),
+        short=(model.short or model.name).model_dump(),
         centre=model.centre.model_dump(),
         receives=tuple(model.receives),
         aliases=tuple(a.lower() for a in model.aliases),

@@ -35,6 +35,7 @@ class Topic:
 class Region:
     id: str
     name: dict[str, str]
+    short: dict[str, str]  # on buttons (WhatsApp shows 20 characters)
     centre: dict[str, str]
     receives: tuple[str, ...]
     aliases: tuple[str, ...]

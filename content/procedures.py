@@ -30,6 +30,7 @@ Per = Literal[
 ]
 Programme = Literal["resettler", "kandas"]
 FIELD_MAX = 240
+BUTTON_MAX = 20  # WhatsApp's reply buttons; a list row (24) also holds "NN. " before it
 
 
 class Item(BaseModel):
@@ -38,6 +39,7 @@ class Item(BaseModel):
     id: str = Id
     per: Per = "applicant"
     title: Trilingual
+    button: Trilingual  # the title on a button: WhatsApp shows 24 characters, "NN. " included
     what: Trilingual
     issuer: Trilingual
     takes: Trilingual
@@ -54,6 +56,7 @@ class Checklist(BaseModel):
     id: str = Id
     programmes: list[Programme]
     title: Trilingual
+    button: Trilingual  # the title on a button: at most 20 characters (a WhatsApp reply button)
     intro: Trilingual
     reviewed: date
     source: str
@@ -142,6 +145,12 @@ def check(p: Procedures, lib: Library, root: Path = ROOT) -> list[Problem]:
         for sid in [c.source] + [i.source for i in c.items]:
             if source(lib, sid) is None:
                 out.append((where, f"unknown source {sid}"))
+        out += [
+            (where, f"{owner}.button.{lang} over {BUTTON_MAX} characters: {text}")
+            for owner, button in [("title", c.button), *((i.id, i.button) for i in c.items)]
+            for lang, text in button.model_dump().items()
+            if len(text) > BUTTON_MAX
+        ]
         for item in c.items:
             if item.fetched and item.fetched_note is None:
                 out.append((where, f"{item.id}: fetched items need a fetched_note"))

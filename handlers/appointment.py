@@ -12,9 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from bot.context import Context
+from bot.dates import day_button, day_text
 from bot.dispatcher import Router
 from bot.i18n import N_, Translator
 from bot.types import Button, Media
@@ -28,7 +27,6 @@ router = Router("appointment")
 menu_item(N_("Book a visit to the centre"), "ap", 36)
 
 DAYS_AHEAD, MAX_DAYS, MAX_TIMES = 21, 7, 10
-BABEL = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
 
 
 def tz(ctx: Context) -> ZoneInfo:
@@ -37,7 +35,7 @@ def tz(ctx: Context) -> ZoneInfo:
 
 def when_text(lang: str, moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
-    return f"{format_date(local.date(), 'EEEE d MMMM', locale=BABEL[lang])}, {local:%H:%M}"
+    return f"{day_text(local.date(), lang)}, {local:%H:%M}"
 
 
 @router.command("appointment")
@@ -97,7 +95,7 @@ async def choose_region(ctx: Context) -> None:
         return
     names = get_package().lib.regions
     buttons = [
-        Button(names[r].name[ctx.locale] if r in names else r, f"ag:{r}") for r in regions[:10]
+        Button(names[r].short[ctx.locale] if r in names else r, f"ag:{r}") for r in regions[:10]
     ]
     ctx.reply(ctx._("Which region is the centre in?"), [*buttons, *back_to_menu(ctx)])
 
@@ -123,12 +121,17 @@ def office_text(ctx: Context, office: Office) -> str:
     if hours := office.hours.get(ctx.locale):
         lines.append(ctx._("Working hours: {hours}", hours=hours))
     if office.avg_wait_days is not None and office.avg_wait_as_of:
+        wait = office.avg_wait_days
+        days = f"{wait:g}"
+        # A fraction of a day takes the form of "2" in Russian («4,5 дня»).
         lines.append(
-            ctx._(
+            ctx.ngettext(
+                "Average wait for a decision here: {days} day (the centre's figure, as of {date}).",
                 "Average wait for a decision here: {days} days (the centre's figure, as of "
                 "{date}).",
-                days=f"{office.avg_wait_days:g}",
-                date=office.avg_wait_as_of.strftime("%d.%m.%Y"),
+                int(wait) if wait == int(wait) else 2,
+                days=days,
+                date=day_text(office.avg_wait_as_of, ctx.locale),
             )
         )
     return "\n".join(line for line in lines if line)
@@ -168,7 +171,7 @@ async def on_service(ctx: Context) -> None:
         return
     buttons = [
         Button(
-            format_date(d, "EEE d MMM", locale=BABEL[ctx.locale]),
+            day_button(d, ctx.locale),
             f"ad:{office.id}:{service}:{d:%Y%m%d}",
         )
         for d in days[:MAX_DAYS]

@@ -35,15 +35,15 @@ FORMS = {
     "original": N_("bring the original"),
     "copy": N_("a copy is enough"),
     "original_and_copy": N_("bring the original and a copy"),
-    "electronic": N_("electronic, through eGov"),
+    "electronic": N_("online: nothing on paper"),
     "none": N_("nothing to bring"),
 }
 MEMBERS = {
     "adult": N_("adult {n}"),
-    "spouse": N_("spouse"),
     "child": N_("child {n}"),
 }
 AFTER_CONSENT["checklist"] = lambda ctx: after_consent(ctx)
+NEXT = N_("Next document:")
 ALL_DONE = N_("Everything is ready. Take the originals and copies with you to the centre.")
 
 
@@ -84,8 +84,11 @@ async def choose_list(ctx: Context) -> None:
     lists = get_procedures().checklists_for(profile.programme if profile else None)
     if profile and profile.stage == "after":  # already moved: arrival comes first
         lists.sort(key=lambda c: c.id != "arrival")
-    buttons = [Button(c.title.text(ctx.locale), f"cl:{c.id}") for c in lists]
-    ctx.reply(ctx._("Which list do you need?"), buttons + back_to_menu(ctx))
+    # Full titles in the text, short ones on the buttons (WhatsApp cuts them at 20).
+    lines = [ctx._("Which list do you need?")]
+    lines += [f"• {c.button.text(ctx.locale)}: {c.title.text(ctx.locale)}" for c in lists]
+    buttons = [Button(c.button.text(ctx.locale), f"cl:{c.id}") for c in lists]
+    ctx.reply("\n".join(lines), buttons + back_to_menu(ctx))
 
 
 async def household(ctx: Context) -> tuple[Household, bool]:
@@ -148,6 +151,8 @@ def member_label(ctx: Context, item: PersonalItem) -> str:
     if item.member is None:
         return ""
     kind, n = item.member
+    if kind == "spouse":  # the title already names the spouse («Жұбайыңыздың …»)
+        return ""
     return f" ({ctx._(MEMBERS[kind], n=n)})"
 
 
@@ -183,7 +188,9 @@ def list_buttons(
     ctx: Context, c: Checklist, bring: list[PersonalItem], done: set[str]
 ) -> list[Button]:
     missing = [(n, i) for n, i in enumerate(bring, 1) if i.key not in done]
-    buttons = [Button(f"{n}. {title_of(ctx, i)}", f"ci:{c.id}:{i.key}") for n, i in missing]
+    # The number matches the list's line, where the full title and the person stand.
+    buttons = [Button(f"{n}. {i.item.button.text(ctx.locale)}", f"ci:{c.id}:{i.key}")
+               for n, i in missing]  # fmt: skip
     return [
         *buttons[:ITEM_BUTTONS],
         Button(ctx._("What is still missing"), f"cm:{c.id}"),
@@ -252,10 +259,11 @@ async def on_tick(ctx: Context) -> None:
     if not missing:
         ctx.reply(f"{head}\n{ready}\n\n{ctx._(ALL_DONE)}", list_buttons(ctx, c, bring, done))
         return
-    nxt = missing[0]
+    # The next missing document is the first of the list's buttons: no extra button for it
+    # (one action twice in a WhatsApp list is refused by Meta).
     ctx.reply(
-        f"{head}\n{ready}\n\n{ctx._('Next:')} {title_of(ctx, nxt)}",
-        [Button(title_of(ctx, nxt), f"ci:{c.id}:{nxt.key}"), *list_buttons(ctx, c, bring, done)],
+        f"{head}\n{ready}\n\n{ctx._(NEXT)} {title_of(ctx, missing[0])}",
+        list_buttons(ctx, c, bring, done),
     )
 
 
@@ -300,16 +308,21 @@ async def on_reminders(ctx: Context) -> None:
     if choice in ("on", "off"):
         row.remind = choice == "on"
         text = (
-            ctx._("I will remind you if nothing changes on this list for {days} days.", days=days)
+            ctx.ngettext(
+                "I will remind you if nothing changes on this list for {n} day.",
+                "I will remind you if nothing changes on this list for {n} days.",
+                days,
+            )
             if row.remind
             else ctx._("Reminders for this list are off.")
         )
         ctx.reply(text, [Button(ctx._("Back to the list"), f"cl:{c.id}"), *back_to_menu(ctx)])
         return
     ctx.reply(
-        ctx._(
-            "Shall I remind you when nothing has changed on this list for {days} days?",
-            days=days,
+        ctx.ngettext(
+            "Shall I remind you when nothing has changed on this list for {n} day?",
+            "Shall I remind you when nothing has changed on this list for {n} days?",
+            days,
         ),
         [Button(ctx._("Yes, remind me"), f"cr:{c.id}:on"), Button(ctx._("No"), f"cr:{c.id}:off")],
     )

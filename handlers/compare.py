@@ -14,7 +14,7 @@ from bot.types import Button
 from content import figuresets as fs
 from content.render import format_text, marks_to_citations, number_text
 from handlers.menu import outdated_button
-from handlers.package import MENU, package, region_buttons, region_name
+from handlers.package import MENU, package, region_button, region_buttons, region_name
 
 router = Router("compare")
 
@@ -52,7 +52,7 @@ async def on_compare_two(ctx: Context) -> None:
 
 def buttons(ctx: Context, first: str, second: str) -> list[Button]:
     return [
-        *(Button(region_name(r, ctx.locale), f"r:{r}") for r in (first, second)),
+        *(Button(region_button(r, ctx.locale), f"r:{r}") for r in (first, second)),
         Button(ctx._(COST), f"est:{first}"),
         Button(ctx._(MENU), "menu"),
     ]

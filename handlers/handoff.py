@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from bot.context import Context
+from bot.dates import day_text
 from bot.dispatcher import Router
 from bot.i18n import N_, Translator
 from bot.types import Button, Reply
@@ -55,8 +54,8 @@ PASSED_ON_ANY = N_("I have passed your question to a caseworker.")
 USUAL_WAIT = N_("Usually someone answers within {minutes} minutes.")
 NO_ESTIMATE = N_("They will answer here as soon as they are free.")
 CLOSED_NOW = N_(
-    "Caseworkers work on working days from {start} to {end}. Someone will answer on {day} "
-    "from {start}."
+    "Caseworkers work on working days from {start} to {end}. A caseworker will answer you "
+    "on {day} from {start}."
 )
 HOW_TO_WRITE = N_(
     "Write your question here. Photos, documents and voice messages are fine too. "
@@ -152,7 +151,9 @@ async def on_topic(ctx: Context) -> None:
         await _open(ctx, topic, region)
         return
     names = region_names(ctx.locale)
-    buttons = [Button(n, f"hfr:{topic}:{r}") for r, n in sorted(names.items(), key=lambda x: x[1])]
+    shorts = {rid: r.short[ctx.locale] for rid, r in package().lib.regions.items()}
+    ordered = sorted(names.items(), key=lambda x: x[1])
+    buttons = [Button(shorts.get(r, n), f"hfr:{topic}:{r}") for r, n in ordered]
     ctx.reply(ctx._(ASK_REGION), [*buttons, Button(ctx._(NOT_DECIDED), f"hfr:{topic}:-")])
 
 
@@ -204,7 +205,7 @@ async def _when(ctx: Context, region: str | None) -> str:
 
 
 def _day(ctx: Context, day: date) -> str:
-    return format_date(day, "EEEE, d MMMM", locale=ctx.locale)
+    return day_text(day, ctx.locale)
 
 
 def _hours(spec: str) -> tuple[time, time]:

@@ -45,10 +45,15 @@ def region_name(region_id: str, lang: str) -> str:
     return package().lib.regions[region_id].name[lang]
 
 
+def region_button(region_id: str, lang: str) -> str:
+    """The region's name on a button: its short form where the full one does not fit."""
+    return package().lib.regions[region_id].short[lang]
+
+
 def region_buttons(ctx: Context, action: str, skip: str | None = None) -> list[Button]:
     lib = package().lib
     ids = sorted((r for r in lib.regions if r != skip), key=lambda r: region_name(r, ctx.locale))
-    return [Button(region_name(r, ctx.locale), action.format(region=r)) for r in ids]
+    return [Button(region_button(r, ctx.locale), action.format(region=r)) for r in ids]
 
 
 @router.action("regions")
@@ -137,7 +142,7 @@ async def on_compare_two(ctx: Context) -> None:
         assert entry is not None
         name = region_name(region, ctx.locale)
         parts.append(f"▍ {name}\n\n" + p.renderer.render(entry, "short", ctx.fmt))
-    buttons = [Button(region_name(r, ctx.locale), f"t:{r}:{topic}") for r in (first, second)] + [
+    buttons = [Button(region_button(r, ctx.locale), f"t:{r}:{topic}") for r in (first, second)] + [
         Button(ctx._(MENU), "menu")
     ]
     ctx.reply("\n\n".join(parts), buttons, formatted=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select
@@ -77,11 +78,30 @@ async def ask_next(ctx: Context, code: str) -> None:
         ctx.set_step(None)
         await on_finished[code](ctx)
         return
-    # Questions whose condition is still open count as coming, so the total only shrinks.
     answered = len([x for x in questions if x.id in done])
     coming = [x for x in questions if x.id not in done and _when_open(x, known)]
-    total = answered + len({x.id for x in pending + coming})
+    total = answered + len(pending) + _at_most(coming)
     await ask(ctx, code, pending[0], position=(answered + 1, total))
+
+
+def _at_most(coming: list[Question]) -> int:
+    """How many of the questions still waiting on an answer one person can be asked: of
+    alternatives on the same answer (origin region for resettlers, country for kandases) only
+    one, so the counter does not jump from (1/16) to (2/15) after the first answer."""
+    count = 0
+    for _, group in groupby(sorted(coming, key=_keys), key=_keys):
+        group = list(group)
+        count += max(sum(_together(q, other) for other in group) for q in group)
+    return count
+
+
+def _keys(question: Question) -> tuple[str, ...]:
+    return tuple(sorted(question.when))
+
+
+def _together(a: Question, b: Question) -> bool:
+    """Whether one set of answers can ask both: their wanted values overlap on every key."""
+    return all(set(map(str, a.when[k])) & set(map(str, b.when[k])) for k in a.when)
 
 
 def _when_open(question: Question, known: dict[str, Any]) -> bool:
@@ -118,7 +138,7 @@ def option_labels(question: Question, lang: str) -> list[tuple[str, str]]:
         return [(o.id, o.label.text(lang)) for o in question.options]
     if question.options_from == "receiving_regions":
         regions = get_package().lib.regions
-        found = sorted(((r.id, r.name[lang]) for r in regions.values()), key=lambda x: x[1])
+        found = sorted(((r.id, r.short[lang]) for r in regions.values()), key=lambda x: x[1])
         return [*found, ("undecided", Translator(lang).gettext(NOT_DECIDED))]
     if question.options_from:
         places = get_questionnaires().places[question.options_from]

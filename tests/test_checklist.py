@@ -84,8 +84,8 @@ async def test_the_list_is_made_for_the_family_and_ticks_are_kept(runtime: Runti
     await with_profile(chat, programme="kandas", adults=2, children=2, children_ages=[4, 9])
     printed = await chat.say("/checklist")
     kandas = PROC.checklists["kandas"]
-    assert kandas.title.en in buttons(printed)
-    printed = await chat.say(kandas.title.en)
+    assert kandas.button.en in buttons(printed)
+    printed = await chat.say(kandas.button.en)
     assert EN.gettext("Ready: {done} of {total}", done=0, total=0).split(":")[0] in printed
     assert EN.gettext("child {n}", n=2) in printed and EN.gettext("spouse") in printed
     fetched = [i for i in kandas.items if i.fetched]
@@ -97,7 +97,7 @@ async def test_the_list_is_made_for_the_family_and_ticks_are_kept(runtime: Runti
     printed = await chat.say(EN.gettext("I have it ✓"))
     assert "Marked:" in printed and "Ready: 1 of" in printed
     printed = await chat.say("/checklist")
-    printed = await chat.say(kandas.title.en)
+    printed = await chat.say(kandas.button.en)
     assert "☑ 1." in printed
     printed = await chat.say(EN.gettext("What is still missing"))
     assert first.split(". ", 1)[1] not in printed
@@ -132,7 +132,7 @@ async def test_the_pdf_has_the_personal_list_and_goes_away_with_the_person(
     chat = Chat(runtime)
     await with_profile(chat, programme="resettler", adults=2, children=1, children_ages=[7])
     await chat.say("/checklist")
-    printed = await chat.say(PROC.checklists["resettler"].title.en)
+    printed = await chat.say(PROC.checklists["resettler"].button.en)
     printed = await chat.say(EN.gettext("PDF to print"))
     assert "[document:" in printed
     path = printed.split("[document:", 1)[1].split("]")[0].split()[-1]
@@ -150,7 +150,7 @@ async def test_reminder_after_days_without_progress_only_with_consent(runtime: R
     chat = Chat(runtime)
     await with_profile(chat, programme="resettler", adults=1, children=0)
     await chat.say("/checklist")
-    await chat.say(PROC.checklists["resettler"].title.en)
+    await chat.say(PROC.checklists["resettler"].button.en)
     await chat.say(EN.gettext("Reminders"))
     printed = await chat.say(EN.gettext("Yes, remind me"))
     assert "7 days" in printed
@@ -186,7 +186,7 @@ async def test_quiet_hours_hold_the_nudge_until_morning(runtime: Runtime) -> Non
     chat = Chat(runtime)
     await with_profile(chat, programme="resettler", adults=1, children=0)
     await chat.say("/checklist")
-    await chat.say(PROC.checklists["resettler"].title.en)
+    await chat.say(PROC.checklists["resettler"].button.en)
     await chat.say(EN.gettext("Reminders"))
     await chat.say(EN.gettext("Yes, remind me"))
     night = utcnow().replace(hour=18, minute=0) + timedelta(days=9)  # 23:00 local
@@ -211,6 +211,6 @@ async def test_kazakh_list_is_in_kazakh(runtime: Runtime) -> None:
         c = await s.get(type(contact), contact.id)
         c.step = None
     printed = await chat.say("/checklist")
-    printed = await chat.say(PROC.checklists["kandas"].title.kk)
+    printed = await chat.say(PROC.checklists["kandas"].button.kk)
     assert PROC.checklists["kandas"].items[0].title.kk in printed
     assert KK.gettext("What is still missing") in buttons(printed)

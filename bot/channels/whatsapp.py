@@ -68,10 +68,25 @@ def shorten(label: str, limit: int) -> str | None:
     return f"{out}…" if out else None
 
 
+def distinct(buttons: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One button per id: Meta refuses a message whose buttons or rows repeat an id (131009),
+    and the person would see nothing. The first keeps its place; a repeat is logged."""
+    seen: set[str] = set()
+    kept = []
+    for b in buttons:
+        if b["action"] in seen:
+            log.warning("dropped a second button with the id %s", b["action"])
+            continue
+        seen.add(b["action"])
+        kept.append(b)
+    return kept
+
+
 def menu_shape(text: str, buttons: list[dict[str, str]]) -> dict[str, Any]:
     """Which WhatsApp form a message with buttons takes, with labels that fit it."""
     if not buttons:
         return {"kind": "text", "text": text}
+    buttons = distinct(buttons)
     short = [shorten(b["label"], BUTTON_MAX) for b in buttons]
     if (
         len(buttons) <= 3
