@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import iin as iins
 from bot import phones
 from bot.context import Context
+from bot.dates import date_text
 from bot.dispatcher import Router
 from bot.i18n import N_, Translator
 from bot.settings import Settings
@@ -286,25 +287,27 @@ async def status_card(
 
 
 def deadline_line(tr: Translator, since: date, days: int, on: date) -> str:
+    """The step's deadline under the rules (a ministry order, not a law), as a date."""
     due = add_working_days(since, days)
+    when = date_text(due, tr.locale)
     if on > due:
         late = working_days_between(due, on)
         return tr.ngettext(
-            "The legal deadline was {due} ({days} working days): it is overdue by {late} working "
-            "day. Ask your career centre why, and mention the deadline.",
-            "The legal deadline was {due} ({days} working days): it is overdue by {late} working "
-            "days. Ask your career centre why, and mention the deadline.",
+            "Under the rules this step had to be done by {due} ({days} working days). It is "
+            "{late} working day late: ask your career centre why, and mention the deadline.",
+            "Under the rules this step had to be done by {due} ({days} working days). It is "
+            "{late} working days late: ask your career centre why, and mention the deadline.",
             late,
-            due=due.strftime("%d.%m.%Y"),
+            due=when,
             days=days,
             late=late,
         )
     return tr.ngettext(
-        "By law this step takes up to {days} working day: expect the next step by {due}.",
-        "By law this step takes up to {days} working days: expect the next step by {due}.",
+        "Under the rules this step takes up to {days} working day: expect the next step by {due}.",
+        "Under the rules this step takes up to {days} working days: expect the next step by {due}.",
         days,
         days=days,
-        due=due.strftime("%d.%m.%Y"),
+        due=when,
     )
 
 

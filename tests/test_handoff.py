@@ -189,7 +189,7 @@ async def test_the_wait_is_told_in_and_out_of_hours(
     if expected == "usual":
         assert "as soon as they are free" in text  # no history yet: no number invented
     else:
-        assert f"on {expected}, " in text and "from 09:00" in text
+        assert f"on {expected} " in text and "from 09:00" in text
 
 
 async def test_messages_of_a_held_chat_are_stored_for_the_caseworker(server: LiveServer) -> None:
