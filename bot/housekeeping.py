@@ -47,7 +47,7 @@ async def forget_old_attempts_and_files(db: Database, data_dir: Path) -> int:
             delete(StaffSession).where(StaffSession.created_at < utcnow() - timedelta(days=14))
         )
     cutoff, removed = time.time() - 7 * 86400, 0
-    for path in (data_dir / "private" / "checklists").glob("*.pdf"):
+    for path in (data_dir / "private").glob("*/*.*"):  # checklist PDFs, /mydata records
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1

@@ -20,8 +20,10 @@ from handlers.checklist import FORMS, title_of
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
-def private_dir(data_dir: Path) -> Path:
-    path = data_dir / "private" / "checklists"
+def private_dir(data_dir: Path, kind: str = "checklists") -> Path:
+    """Files made for one person: named `<contact id>-<random>`, erased with the person and
+    after a week (bot.housekeeping), served by the web chat only to their visitor."""
+    path = data_dir / "private" / kind
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -1,44 +1,97 @@
-"""/mydata: everything stored about a person, as readable messages in their language."""
+"""/mydata: everything stored about a person, as readable messages in their language. Codes
+kept in the database (a case's state, a checklist id, a language, a channel) are shown as the
+words the person knows them by; a long conversation comes as a text file, the rest in chat."""
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 from bot.context import Context
+from bot.i18n import N_
+from content.procedures import get_procedures
 from content.questionnaire import get_questionnaires
 from handlers import questionnaire as qn
+from handlers.checklist_pdf import private_dir
 from handlers.handoff import TOPIC_LABELS
 from handlers.profile import short_text, shown
 from storage import privacy
+from storage.models import Message
+
+SHOWN_MESSAGES = 20  # the latest messages in chat; the whole conversation goes as a file
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+CHANNEL_NAMES = {
+    "telegram": "Telegram", "whatsapp": "WhatsApp", "webchat": N_("web chat"),
+    "terminal": N_("terminal"),
+}  # fmt: skip
+CASE_STATES = {
+    "waiting": N_("waiting for a caseworker"),
+    "open": N_("a caseworker is answering"),
+    "closed": N_("the conversation is over"),
+}
+# What a message that was not text was, in the transcript.
+KINDS = {
+    "action": N_("(pressed a button)"), "sticker": N_("(a sticker)"), "photo": N_("(a photo)"),
+    "video": N_("(a video)"), "voice": N_("(a voice message)"), "audio": N_("(audio)"),
+    "document": N_("(a file)"), "location": N_("(a location)"), "contact": N_("(a contact)"),
+    "too_long": N_("(a message too long to keep)"), "reaction": N_("(a reaction)"),
+    "image": N_("(a picture)"), "template": N_("(a notice)"),
+}  # fmt: skip
 
 
-def _when(dt) -> str:  # type: ignore[no-untyped-def]
-    return dt.strftime("%d.%m.%Y %H:%M") if dt else "—"
+def _when(ctx: Context, dt: datetime | None) -> str:
+    if dt is None:
+        return "—"
+    return dt.astimezone(ZoneInfo(ctx.settings.timezone)).strftime("%d.%m.%Y %H:%M")
 
 
-async def describe(ctx: Context) -> list[str]:
+def _channel(ctx: Context, channel: str) -> str:
+    name = CHANNEL_NAMES.get(channel, channel)
+    return name if name[0].isupper() else ctx._(name)
+
+
+async def describe(ctx: Context) -> tuple[list[str], list[Message]]:
+    """The record in parts (one message each) and the conversation's messages."""
     data = await privacy.export(ctx.session, ctx.contact)
-    c, q = data["contact"], get_questionnaires()
-    parts = [
-        "\n".join(
-            [
-                ctx._("What I store about you"),
-                ctx._(
-                    "Channel: {channel}, your id there: {id}", channel=c.channel, id=c.external_id
-                ),
-                ctx._("Name: {name}", name=c.display_name or "—"),
-                ctx._("Phone (from the messenger): {phone}", phone=c.phone or "—"),
-                ctx._("Language: {lang}", lang=c.locale or "—"),
-                ctx._("Came from: {source}", source=c.source or "—"),
-                ctx._("First message: {at}", at=_when(c.created_at)),
-                ctx._("Last message: {at}", at=_when(c.last_seen_at)),
-            ]
-        )
-    ]
+    parts = [_about(ctx, data["contact"])]
     consents = [
         ctx._("Consent {state}, version {v}, {at}, {channel}", state="✓" if x.granted else "✗",
-              v=x.version, at=_when(x.created_at), channel=x.channel)
+              v=x.version, at=_when(ctx, x.created_at), channel=_channel(ctx, x.channel))
         for x in data["consents"]
     ]  # fmt: skip
     parts.append("\n".join([ctx._("Consents:"), *(consents or ["—"])]))
+    parts += _answers(ctx, data)
+    parts += _services(ctx, data)
+    if data["unanswered"]:
+        lines = [ctx._("Questions I could not answer, kept for the content team:")]
+        lines += [f"• {u.text}" for u in data["unanswered"]]
+        parts.append("\n".join(lines))
+    return parts, data["messages"]
+
+
+def _about(ctx: Context, c) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(
+        [
+            ctx._("What I store about you"),
+            ctx._(
+                "Channel: {channel}, your id there: {id}",
+                channel=_channel(ctx, c.channel),
+                id=c.external_id,
+            ),
+            ctx._("Name: {name}", name=c.display_name or "—"),
+            ctx._("Phone (from the messenger): {phone}", phone=c.phone or "—"),
+            ctx._("Language: {lang}", lang=LANGUAGE_NAMES.get(c.locale or "", "—")),
+            ctx._("The link you came by: {source}", source=c.source or "—"),
+            ctx._("First message: {at}", at=_when(ctx, c.created_at)),
+            ctx._("Last message: {at}", at=_when(ctx, c.last_seen_at)),
+        ]
+    )
+
+
+def _answers(ctx: Context, data: dict) -> list[str]:
+    q, parts = get_questionnaires(), []
     if data["profile"] is not None:
         values = qn.profile_values(data["profile"])
         lines = [ctx._("Profile:")]
@@ -48,7 +101,7 @@ async def describe(ctx: Context) -> list[str]:
             lines.append(f"• {text}: {shown(ctx, question, value)}")
         parts.append("\n".join(lines))
     if data["answers"]:
-        lines = [ctx._("Needs assessment answers:")]
+        lines = [ctx._("Short survey answers:")]
         given = {row.question: row.answer for row in data["answers"]}
         for question in q.assessment:  # in the order they are asked
             if question.id in given:
@@ -56,32 +109,49 @@ async def describe(ctx: Context) -> list[str]:
                 lines.append(f"• {question.text.text(ctx.locale)} — {label}")
         parts.append("\n".join(lines))
     if data["result"] is not None:
-        shared = _when(data["result"].shared_at) if data["result"].shared_at else "—"
-        parts.append(ctx._("Assessment finished {at}; sent to a caseworker: {shared}",
-                           at=_when(data["result"].completed_at), shared=shared))  # fmt: skip
-    for row in data["checklists"]:
-        parts.append(ctx._("Checklist {name}: {n} items ticked; reminders: {remind}",
-                           name=row.checklist, n=len(row.done or []),
-                           remind=ctx._("on") if row.remind else ctx._("off")))  # fmt: skip
-    if data["subscriptions"]:
-        parts.append(ctx._("Status notifications for {n} applications",
-                           n=len(data["subscriptions"])))  # fmt: skip
-    for slot in data["visits"]:
-        parts.append(ctx._("Visit booked: {when}, office {office}",
-                           when=_when(slot.starts_at), office=slot.office_id))  # fmt: skip
-    for case in data["cases"]:
-        topic = ctx._(TOPIC_LABELS.get(case.topic, case.topic))
-        state = case.status + (f", ★{case.rating}" if case.rating else "")
-        line = ctx._("Request to a caseworker {at}: {topic}, {state}", at=_when(case.created_at),
-                     topic=topic, state=state)  # fmt: skip
-        parts.append(line)
-    transcript = [ctx._("Our conversation ({n} messages):", n=len(data["messages"]))]
-    for m in data["messages"]:
-        who = ctx._("you") if m.direction == "in" else (m.payload or {}).get("agent") or "Qonys"
-        transcript.append(f"{_when(m.created_at)} {who}: {(m.text or f'[{m.kind}]')[:500]}")
-    parts.append("\n".join(transcript))
-    if data["unanswered"]:
-        lines = [ctx._("Questions I could not answer, kept for the content team:")]
-        lines += [f"• {u.text}" for u in data["unanswered"]]
-        parts.append("\n".join(lines))
+        result = data["result"]
+        shared = _when(ctx, result.shared_at) if result.shared_at else ctx._("no")
+        parts.append(ctx._("Survey finished {at}; sent to a caseworker: {shared}",
+                           at=_when(ctx, result.completed_at), shared=shared))  # fmt: skip
     return parts
+
+
+def _services(ctx: Context, data: dict) -> list[str]:
+    parts, checklists = [], get_procedures().checklists
+    for row in data["checklists"]:
+        known = checklists.get(row.checklist)
+        name = known.title.text(ctx.locale) if known else row.checklist
+        ticked = ctx.ngettext("{n} document ticked", "{n} documents ticked", len(row.done or []))
+        remind = ctx._("reminders on") if row.remind else ctx._("reminders off")
+        parts.append(f"«{name}»: {ticked}; {remind}")
+    if data["subscriptions"]:
+        n = len(data["subscriptions"])
+        parts.append(ctx.ngettext("Status news for {n} application",
+                                  "Status news for {n} applications", n))  # fmt: skip
+    for slot in data["visits"]:
+        parts.append(ctx._("Visit booked: {when}", when=_when(ctx, slot.starts_at)))
+    for case in data["cases"]:
+        topic = ctx._(TOPIC_LABELS.get(case.topic, TOPIC_LABELS["other"]))
+        state = ctx._(CASE_STATES.get(case.status, CASE_STATES["open"]))
+        state += f", ★{case.rating}" if case.rating else ""
+        parts.append(ctx._("Your question to a caseworker, {at}: {topic}; {state}",
+                           at=_when(ctx, case.created_at), topic=topic, state=state))  # fmt: skip
+    return parts
+
+
+def transcript(ctx: Context, messages: list[Message]) -> list[str]:
+    """One line per message, oldest first, each as the person saw or sent it."""
+    lines = []
+    for m in messages:
+        who = ctx._("you") if m.direction == "in" else (m.payload or {}).get("agent") or "Qonys"
+        said = m.text or ctx._(KINDS.get(m.kind, KINDS["document"]))
+        lines.append(f"{_when(ctx, m.created_at)} {who}: {said}")
+    return lines
+
+
+def write_record(ctx: Context, parts: list[str], lines: list[str]) -> Path:
+    """The whole record as a text file, for a conversation too long to read in chat."""
+    name = f"{ctx.contact.id}-{secrets.token_urlsafe(12)}.txt"
+    path = private_dir(ctx.settings.data_dir, "records") / name
+    path.write_text("\n\n".join([*parts, "\n".join(lines)]) + "\n", encoding="utf-8")
+    return path

@@ -11,7 +11,7 @@ from bot.context import ERASED as ERASED_SIGNAL
 from bot.context import Context
 from bot.dispatcher import Handler, Router
 from bot.i18n import N_
-from bot.types import Button
+from bot.types import Button, Media
 from content.questionnaire import get_questionnaires
 from handlers import questionnaire as qn
 from handlers.menu import back_to_menu, menu_item, outdated_button, show_menu
@@ -127,9 +127,12 @@ def record_consent(ctx: Context, granted: bool) -> None:
 
 async def profile_finished(ctx: Context) -> None:
     ctx.reply(
-        ctx._(
-            "Thank you, your profile is saved. A short needs assessment (about 15 questions, "
-            "under 5 minutes) will show what matters most for your move."
+        ctx.ngettext(
+            "Thank you, your profile is saved. Now {n} short question (under 5 minutes): the "
+            "answers show what matters most for your move.",
+            "Thank you, your profile is saved. Now {n} short questions (under 5 minutes): the "
+            "answers show what matters most for your move.",
+            len(get_questionnaires().assessment),
         ),
         [
             Button(ctx._(START_ASSESSMENT), "as:start"),
@@ -198,10 +201,21 @@ async def on_edit(ctx: Context) -> None:
 @router.command("mydata")
 @router.action("mydata")
 async def on_mydata(ctx: Context) -> None:
-    from handlers.mydata import describe
+    from handlers.mydata import SHOWN_MESSAGES, describe, transcript, write_record
 
-    for part in await describe(ctx):
+    parts, messages = await describe(ctx)
+    for part in parts:
         ctx.reply(part)
+    lines = transcript(ctx, messages)
+    n = len(lines)
+    head = ctx.ngettext("Our conversation: {n} message", "Our conversation: {n} messages", n)
+    if n > SHOWN_MESSAGES:  # a long conversation as a file, not dozens of messages
+        path = write_record(ctx, parts, lines)
+        caption = ctx._("Everything I store about you, with the whole conversation")
+        ctx.reply(caption, media=Media("document", path=str(path), caption=caption))
+        head += "\n" + ctx._("The latest ones:")
+        lines = lines[-SHOWN_MESSAGES:]
+    ctx.reply("\n".join([head, *(line[:300] for line in lines)]))
     ctx.reply(ctx._("That is everything I store about you."), back_to_menu(ctx))
 
 

@@ -50,9 +50,9 @@ async def erase(s: AsyncSession, contact: Contact) -> Contact:
 
 
 def erase_files(data_dir: Path, contact_id: int) -> int:
-    """The PDFs made for this person (their name starts with the contact id)."""
+    """The files made for this person: checklist PDFs, /mydata records (named by contact id)."""
     removed = 0
-    for path in (data_dir / "private" / "checklists").glob(f"{contact_id}-*.pdf"):
+    for path in (data_dir / "private").glob(f"*/{contact_id}-*.*"):
         path.unlink(missing_ok=True)
         removed += 1
     return removed

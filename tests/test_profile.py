@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -215,11 +216,18 @@ async def whole_journey(runtime: Runtime) -> Chat:
 async def test_mydata_tells_everything_stored(runtime: Runtime) -> None:
     chat = await whole_journey(runtime)
     printed = await chat.say("/mydata")
-    for expected in (NAME, "src_kostanay_fair", "+77012345678", JOB, Q.consent_version, "/profile"):
+    for expected in (NAME, "src_kostanay_fair", "+77012345678", JOB, Q.consent_version):
         assert expected in printed, expected
     for question in Q.assessment:
         assert question.text.model_dump()["ru"] in printed
     assert RU.gettext("That is everything I store about you.") in printed
+    # A long conversation comes whole as a file, its latest messages in the chat; nowhere a
+    # code for a language, a channel or a checklist instead of its name.
+    [path] = re.findall(r"\[document: [^\]]*? (/\S+\.txt)\]", printed)
+    record = Path(path).read_text(encoding="utf-8")
+    assert "/profile" in record and NAME in record
+    assert RU.gettext("The latest ones:") in printed
+    assert "Язык: Русский" in printed and "Канал: терминал" in printed
 
 
 async def test_forget_leaves_no_identifying_row(runtime: Runtime) -> None:

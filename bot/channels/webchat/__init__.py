@@ -266,10 +266,12 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
             or not await asyncio.to_thread(path.is_file)
         ):
             return JSONResponse({"error": "not found"}, status_code=404)
+        text = path.suffix == ".txt"  # a /mydata record; everything else is a PDF
         name = path.name if path.name.startswith("qonys-") else "qonys-checklist.pdf"
+        name = "qonys-my-data.txt" if text else name
         return FileResponse(
             path,
-            media_type="application/pdf",
+            media_type="text/plain; charset=utf-8" if text else "application/pdf",
             filename=name,
             headers={"Cache-Control": "private, no-store"},
         )
