@@ -83,8 +83,8 @@ def check_glossary(lib: Library) -> list[Problem]:
     terms = glossary.load(lib.root / "glossary.yaml")
     problems: list[Problem] = []
 
-    def scan(path, lang: str, text: str) -> None:  # type: ignore[no-untyped-def]
-        for misuse in glossary.misuses(text, lang, terms):
+    def scan(path, lang: str, text: str, staff: bool = False) -> None:  # type: ignore[no-untyped-def]
+        for misuse in glossary.misuses(text, lang, terms, staff):
             problems.append(_p("error", path, misuse.message()))
 
     for entry in lib.entries.values():
@@ -99,6 +99,7 @@ def check_glossary(lib: Library) -> list[Problem]:
             continue
         for lang, text in glossary.texts_in(yaml.safe_load(path.read_text(encoding="utf-8"))):
             scan(path, lang, text)
+    staff_only = glossary.staff_only_messages(lib.root.parent) if terms else set()
     for lang in LANGS:
         po = lib.root.parent / "locales" / lang / "LC_MESSAGES" / "messages.po"
         if po.exists():
@@ -107,8 +108,9 @@ def check_glossary(lib: Library) -> list[Problem]:
                     strings = (
                         message.string if isinstance(message.string, tuple) else (message.string,)
                     )
+                    msgid = message.id if isinstance(message.id, str) else message.id[0]
                     for text in strings:
-                        scan(po, lang, text or "")
+                        scan(po, lang, text or "", msgid in staff_only)
     return problems
 
 

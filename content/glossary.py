@@ -23,6 +23,7 @@ class Term:
     term: dict[str, str]
     meaning: dict[str, str]
     variants: dict[str, tuple[re.Pattern[str], ...]]
+    people_only: bool = False  # not checked in messages only the console shows staff
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,19 @@ def load(path: Path = ROOT / "glossary.yaml") -> list[Term]:
             )
             for lang in LANGS
         }
-        terms.append(Term(tid, dict(spec["term"]), dict(spec["meaning"]), variants))
+        people_only = spec.get("scope") == "people"
+        terms.append(Term(tid, dict(spec["term"]), dict(spec["meaning"]), variants, people_only))
     return terms
 
 
-def misuses(text: str, lang: str, terms: list[Term]) -> list[Misuse]:
-    """Variants used in running text (outside quotes and brackets)."""
+def misuses(text: str, lang: str, terms: list[Term], staff: bool = False) -> list[Misuse]:
+    """Variants used in running text (outside quotes and brackets); `staff`: a message only
+    the console shows, where terms scoped to people do not apply."""
     plain = EXEMPT.sub(" ", text)
     found = []
     for term in terms:
+        if staff and term.people_only:
+            continue
         for pattern in term.variants.get(lang, ()):
             for match in pattern.finditer(plain):
                 found.append(Misuse(term, lang, _word(plain, match)))
@@ -83,3 +88,19 @@ def texts_in(data: object) -> Iterator[tuple[str, str]]:
     elif isinstance(data, list):
         for value in data:
             yield from texts_in(value)
+
+
+def staff_only_messages(project: Path) -> set[str]:
+    """Catalog messages that only the console shows (extracted from console/ and nowhere
+    else): staff read them, people never do."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2)}
+    methods = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    seen: dict[str, set[str]] = {}
+    for folder in ("bot", "handlers", "content", "console"):
+        found = extract_from_dir(project / folder, methods, keywords=keywords)
+        for _, _, message, _, _ in found:
+            msgid = message if isinstance(message, str) else message[0]
+            seen.setdefault(msgid, set()).add(folder)
+    return {msgid for msgid, folders in seen.items() if folders == {"console"}}
