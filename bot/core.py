@@ -168,9 +168,13 @@ class Core:
         # When a number itself is the answer (how many children?), digits are not button numbers.
         numbers = not (contact.step_data or {}).get("typed")
         # A label typed in full wins over a position: on buttons "0".."8", "3" means "3".
-        exact = [b for b in buttons if typed == b["label"].casefold()] or [
-            b for i, b in enumerate(buttons, 1) if numbers and typed == str(i)
-        ]
+        # A button numbered by what it stands for ("4. Емхана" in a checklist) answers to its
+        # own number before its position.
+        exact = (
+            [b for b in buttons if typed == b["label"].casefold()]
+            or [b for b in buttons if numbers and b["label"].startswith(f"{typed}. ")]
+            or [b for i, b in enumerate(buttons, 1) if numbers and typed == str(i)]
+        )
         # Part of a label ("салыстыру" for "Басқа өңірмен салыстыру") when only one has it.
         partial = [b for b in buttons if len(typed) >= 4 and typed in b["label"].casefold()]
         chosen = exact[:1] or (partial if len(partial) == 1 else [])

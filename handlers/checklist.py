@@ -30,7 +30,7 @@ from storage.models import ChecklistProgress, Profile, utcnow
 router = Router("checklist")
 menu_item(N_("My documents checklist"), "cl", 32)
 
-ITEM_BUTTONS = 8
+ITEM_BUTTONS = 6  # with the four below, ten: one WhatsApp list
 FORMS = {
     "original": N_("bring the original"),
     "copy": N_("a copy is enough"),

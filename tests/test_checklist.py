@@ -214,3 +214,22 @@ async def test_kazakh_list_is_in_kazakh(runtime: Runtime) -> None:
     printed = await chat.say(PROC.checklists["kandas"].button.kk)
     assert PROC.checklists["kandas"].items[0].title.kk in printed
     assert KK.gettext("What is still missing") in buttons(printed)
+
+
+async def test_a_typed_number_opens_the_document_of_that_number(runtime: Runtime) -> None:
+    """Once a document is ticked the buttons skip its number ("1.", "2.", "4."…): typing "4"
+    opens document 4 of the list the person reads, not the fourth button."""
+    chat = Chat(runtime)
+    await with_profile(chat, programme="resettler", adults=1, children=0)
+    await chat.say("/checklist")
+    arrival = PROC.checklists["arrival"]
+    printed = await chat.say(arrival.button.en)
+    third = buttons(printed)[2]
+    assert third.startswith("3. ")
+    await chat.say(third)
+    printed = await chat.say(EN.gettext("I have it ✓"))
+    assert "3. " not in " ".join(buttons(printed)) and len(buttons(printed)) <= 10
+    fourth = next(b for b in buttons(printed) if b.startswith("4. "))
+    printed = await chat.say("4")
+    item4 = next(i for i in arrival.items if i.button.en == fourth.removeprefix("4. "))
+    assert item4.title.en in printed

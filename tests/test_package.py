@@ -108,7 +108,7 @@ async def test_programme_amounts_are_in_tenge_with_sources(runtime: Runtime) -> 
         ("печку как топить", "ru", "programme/heating"),
         ("где моя заявка", "ru", "programme/status"),
         ("куратор керек", "kk", "programme/caseworker"),
-        ("записаться на приём", "ru", "programme/appointment"),
+        ("как записаться на приём в центр", "ru", "programme/appointment"),
     ],
 )
 async def test_questions_in_own_words(runtime: Runtime, question: str, lang: str, key: str) -> None:
