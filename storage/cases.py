@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, false, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseNote, Contact, Message, StaffUser, utcnow
@@ -18,7 +18,7 @@ from storage.models import Case, CaseNote, Contact, Message, StaffUser, utcnow
 TOPICS = ("documents", "money", "housing", "job", "other")
 OUTCOMES = ("answered", "referred", "booked", "documents", "no_reply", "other")
 ACTIVE = ("waiting", "open")
-ROLES = ("caseworker", "supervisor", "admin")
+ROLES = ("caseworker", "supervisor", "admin", "editor")  # editor: the package only
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,10 @@ class Staff:
         return self.role in ("supervisor", "admin")
 
     def covers(self, region: str | None) -> bool:
+        """Whose cases, applications and offices this person may see: editors keep the
+        package and see no one's data."""
+        if self.role == "editor":
+            return False
         return self.all_regions or (region is not None and region in self.regions)
 
     @classmethod
@@ -48,6 +52,8 @@ class Staff:
 
 def scoped(stmt: Select[Any], staff: Staff) -> Select[Any]:
     """Limit a query over Case to what this staff member may see."""
+    if staff.role == "editor":
+        return stmt.where(false())
     if staff.all_regions:
         return stmt
     return stmt.where(Case.region.in_(staff.regions))

@@ -173,6 +173,32 @@ class UnansweredQuestion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ContentRevision(Base):
+    """One version of a page or a fact, edited in the console's content studio. Rows are never
+    changed in substance: a save adds a draft on top of the head (the previous draft becomes
+    `superseded`), review and publishing change only the state. The published row with the
+    highest id per document is what the bot says; documents without one say the shipped file."""
+
+    __tablename__ = "content_revisions"
+    __table_args__ = (
+        Index("ix_content_revisions_doc", "doc", "id"),
+        Index("ix_content_revisions_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # "regions/pavlodar/housing.kk.md" (a page) or "fact:pavlodar.heating.coal_price" (a fact)
+    doc: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))  # draft|review|published|rejected|superseded
+    parent_id: Mapped[int | None] = mapped_column(BigId)  # the head this edit was made on
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    author: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str | None] = mapped_column(String(64))
+    self_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Consent(Base):
     """Each time a person agrees or withdraws: the consent text version, when, on which channel.
     The latest row of a kind is in force."""
