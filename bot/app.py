@@ -26,8 +26,6 @@ from bot.leader import Job
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
-from content.package import get_package
-from content.procedures import get_procedures
 from storage.models import HealthProbe
 
 log = logging.getLogger(__name__)
@@ -77,11 +75,6 @@ def _jobs(app: FastAPI, runtime: Runtime, settings: Settings, telegram) -> dict[
 
         jobs["wait-alerts"] = WaitAlerts(runtime.db, settings, send).run_forever
     return jobs
-
-
-def _load_content() -> None:
-    get_package()
-    get_procedures()
 
 
 def _content_loaded(task: asyncio.Task) -> None:
@@ -158,7 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await runtime.migrate()
         # The package and search index load while the server already answers greetings and
         # menus; the first question waits for them (a second or two after a start).
-        loading = asyncio.create_task(asyncio.to_thread(_load_content))
+        loading = asyncio.create_task(runtime.content.run())
         loading.add_done_callback(_content_loaded)
         app.state.content = loading
         runtime.start()

@@ -25,6 +25,7 @@ from bot.outbox import PRIORITY_REPLY, new_rows, promote
 from bot.settings import Settings
 from bot.textsplit import clean_text
 from bot.types import Incoming
+from content.package import package_pinned
 from storage.db import Database, unavailable
 from storage.models import Contact, Message, ProcessedUpdate, utcnow
 
@@ -56,6 +57,10 @@ class Core:
     async def handle(self, inc: Incoming) -> Outcome:
         """Handle one event; `handled` is False for a re-delivered update."""
         self._sanitise(inc)
+        with package_pinned():  # one update, one version of the package, across a publish
+            return await self._handle_held(inc)
+
+    async def _handle_held(self, inc: Incoming) -> Outcome:
         async with self.locks.hold(f"{inc.channel}:{inc.user_id}"):
             try:
                 contact_id, signals = await self._handle_once(inc, crashed=False)

@@ -61,8 +61,11 @@ class Runtime:
             if settings.redis_url
             else None
         )
-        self.signals = self.hub("signals")  # "console": a case or a message of a case changed
+        self.signals = self.hub("signals")  # "console": a case changed; "content": a publish
         self.jobs = RedisJobs(self.redis) if self.redis else LocalJobs()
+        from bot.live_content import LiveContent
+
+        self.content = LiveContent(self)  # the published package this process answers from
         locks = RedisLocks(self.redis, settings.secret_key) if self.redis else LocalLocks()
         self.core = Core(
             settings,

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(60.0, gt=0)
 
     console_hours: str = "09:00-18:00"  # caseworkers' hours on working days, local time
+    # A one-person office may let an editor publish their own change (recorded as such).
+    content_self_approval: bool = False
     console_session_hours: float = Field(12.0, gt=0)  # a sign-in lasts at most this long
     console_idle_minutes: float = Field(60.0, gt=0)  # and ends after this long unused
     console_login_attempts: int = Field(5, ge=1)  # failed sign-ins per login or address…

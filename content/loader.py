@@ -186,11 +186,15 @@ def _region(folder: Path, problems: list[Problem]) -> Region | None:
 
 
 def _entry(path: Path, problems: list[Problem]) -> Entry | None:
+    return parse_entry(path, path.read_text(encoding="utf-8"), problems)
+
+
+def parse_entry(path: Path, text: str, problems: list[Problem]) -> Entry | None:
+    """A page from its text (a file's, or an edit in the console's studio)."""
     topic, _, lang = path.stem.rpartition(".")
     if lang not in LANGS or not topic:
         _error(problems, path, "name must be <topic>.<kk|ru|en>.md")
         return None
-    text = path.read_text(encoding="utf-8")
     if not text.startswith("---\n") or "\n---\n" not in text[4:]:
         _error(problems, path, "missing front matter between --- lines")
         return None

@@ -67,6 +67,7 @@ async def run_chat(runtime: Runtime, user: str, lang: str | None) -> None:
     chat = TerminalChat(runtime, user, write)
     interactive = sys.stdin.isatty()
     await runtime.migrate()
+    await runtime.content.load()  # what the console published, as the server answers
     try:
         await chat.begin(lang)
         while True:
