@@ -192,11 +192,13 @@ def unanswered(days: int, db: str | None) -> None:
 
 
 def _register_staff_commands() -> None:
+    from bot.cli_content import register as register_content
     from bot.cli_staff import register
     from bot.cli_users import register as register_users
 
     register(main, _settings)
     register_users(main, _settings)
+    register_content(content, _settings)
 
 
 _register_staff_commands()

@@ -23,10 +23,12 @@ def install(app: FastAPI) -> None:
         queue,
         records,
         reports,
+        studio,
     )
 
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (login, queue, casework, reports, admin, records, campaigns, links, booklets):
+    modules = (login, queue, casework, reports, admin, records, campaigns, links, booklets, studio)
+    for module in modules:
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(LoginRequired)

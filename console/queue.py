@@ -8,11 +8,11 @@ import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
 from console import auth
-from console.web import SignedIn, render, runtime_of
+from console.web import SignedIn, back, render, runtime_of
 from handlers.handoff import TOPIC_LABELS, region_names
 from storage import cases
 
@@ -22,7 +22,9 @@ POLL_SECONDS = 5.0  # a re-read even without a wake-up: other workers' changes, 
 
 
 @router.get("/console", response_class=HTMLResponse)
-async def queue_page(request: Request, signed: SignedIn, view: str = "waiting") -> HTMLResponse:
+async def queue_page(request: Request, signed: SignedIn, view: str = "waiting") -> Response:
+    if signed.staff.role == "editor":  # editors keep the package; they see no one's cases
+        return back("/console/content")
     return await _queue(request, signed, view, "queue.html")
 
 

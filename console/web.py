@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
@@ -28,6 +29,12 @@ HERE = Path(__file__).resolve().parent
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
 # The bot's own messages carry <b> for messengers; the console shows them as plain text.
 env.filters["plain"] = lambda text: html.unescape(re.sub(r"</?[a-z]+[^>]*>", "", text or ""))
+# A page preview as Telegram shows it: content.render.format_text escapes the text and adds
+# only these tags; anything else that looks like a tag is shown as text.
+PREVIEW_TAGS = re.compile(r"&lt;(/?(?:b|i|u|s|code|pre|blockquote))&gt;")
+env.filters["safe_preview"] = lambda text: Markup(
+    PREVIEW_TAGS.sub(r"<\1>", str(escape(html.unescape(text or ""))))
+)
 HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (

@@ -40,7 +40,7 @@ class Console:
     """A browser-like client: signs in through the form and posts forms with their token."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
         self.csrf = ""
 
     async def login(self, login: str, password: str = PASSWORD) -> httpx.Response:
@@ -52,7 +52,7 @@ class Console:
             data={"login": login, "password": password, "csrf": token.group(1)},
         )
         if r.status_code == 303:
-            self.csrf = csrf_of((await self.http.get("/console")).text)
+            self.csrf = csrf_of((await self.http.get("/console", follow_redirects=True)).text)
         return r
 
     async def get(self, path: str, **kw) -> httpx.Response:  # type: ignore[no-untyped-def]

@@ -234,6 +234,7 @@ class Workers:
             "OUTBOX_LEASE_SECONDS": "5",
             "SEND_TIMEOUT": "2",
             "LOG_LEVEL": "WARNING",
+            "WEBCHAT_NEW_VISITORS_PER_MINUTE": "1000",
         }
         self.proc: subprocess.Popen | None = None
 
@@ -420,3 +421,56 @@ async def test_postgres_and_redis_going_away_lose_nothing(
 
 async def _is(status: asyncio.Future | object, expected: int) -> bool:
     return await status == expected  # type: ignore[misc]
+
+
+@needs_pg
+async def test_a_publish_reaches_every_worker_within_seconds(
+    tmp_path: Path, scale_db: str, fake: FakeBotAPI, redis: Redis
+) -> None:
+    """Two `qonys run` workers: a change published in the console on whichever worker takes
+    the request is what both answer with seconds later (the other learns of it over Redis)."""
+    from console import auth
+    from storage.models import StaffUser
+    from tests.console_helpers import PASSWORD, Console
+    from tests.test_studio import FIRST_LINE, PAGE, edited, opened
+
+    async with Workers(tmp_path, scale_db, fake, 2) as workers:
+        db = Database(scale_db)
+        async with db.transaction() as s:
+            for login in ("aigerim", "bolat"):
+                s.add(StaffUser(login=login, name=login, role="editor", regions=[], locale="kk",
+                                password_hash=auth.hash_password(PASSWORD)))  # fmt: skip
+        aigerim, bolat = Console(workers.url), Console(workers.url)
+        assert (await aigerim.login("aigerim")).status_code == 303
+        assert (await bolat.login("bolat")).status_code == 303
+        text, parent = await opened(aigerim)
+        form = {"doc": PAGE, "text": edited(text), "parent": parent, "submit": "1"}
+        assert (await aigerim.post("/console/content/save", form)).status_code == 303
+        review = (await bolat.get("/console/content/review")).text
+        rev_id = review.split('name="id" value="', 1)[1].split('"', 1)[0]
+        assert (
+            await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+        ).status_code == 303
+        began = time.monotonic()
+
+        async def answer() -> str:
+            async with httpx.AsyncClient(base_url=workers.url, timeout=30) as person:
+                for body in (
+                    {"text": "/start"},
+                    {"action": "lang:kk"},
+                    {"action": "t:pavlodar:housing"},
+                ):
+                    await person.post("/api/chat/messages", json=body)
+                got = (await person.get("/api/chat/messages")).json()["messages"]
+            return "\n".join(m["text"] for m in got if m["from"] != "user")
+
+        async def everyone_sees_it() -> bool:
+            return all(
+                FIRST_LINE in a for a in await asyncio.gather(*(answer() for _ in range(12)))
+            )
+
+        await eventually(everyone_sees_it, within=20, interval=0.5)
+        assert time.monotonic() - began < 20
+        await aigerim.aclose()
+        await bolat.aclose()
+        await db.dispose()

@@ -1,0 +1,282 @@
+"""The content studio as staff use it, through the real app: an editor changes a page, sees
+the problems and the previews, sends it for review; a second person publishes it and the web
+chat answers with the new text at once; translations show as stale; a rollback restores the
+old text; a fact change reaches every page that shows it; two editors on one page lose
+nothing; editors see no one's cases; a publish under load never gives an error or a mixed
+answer. Runs on SQLite and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import filecmp
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from bot.runtime import Runtime
+from content.loader import ROOT
+from content.package import get_package, install
+from storage import revisions
+from storage.cases import Staff
+from storage.models import AuditEntry, ContentRevision, StaffUser
+from storage.revisions import Doc
+from tests.conftest import LiveServer
+from tests.console_helpers import Console, add_staff
+
+PAGE = "regions/pavlodar/housing.kk.md"
+FIRST_LINE = "Қоныс аударушыға: жаңа баспана туралы менің сынақ сөйлемім."
+
+
+@pytest.fixture(autouse=True)
+def shipped_package_after() -> Iterator[None]:
+    """A publish swaps the package of the whole process: put the shipped one back."""
+    yield
+    install(ROOT)
+
+
+def edited(text: str, sentence: str = FIRST_LINE) -> str:
+    head, body = text[4:].split("\n---\n", 1)
+    return f"---\n{head}\n---\n{sentence}\n\n{body.lstrip()}"
+
+
+async def signed_in(server: LiveServer, login: str, role: str = "editor", **kw) -> Console:  # type: ignore[no-untyped-def]
+    await add_staff(server.app.state.runtime, login, role, **kw)
+    console = Console(server.url)
+    assert (await console.login(login)).status_code == 303
+    return console
+
+
+async def opened(console: Console, doc: str = PAGE) -> tuple[str, str]:
+    page = await console.get("/console/content/edit", params={"doc": doc})
+    assert page.status_code == 200
+    text = re.search(r'<textarea id="text"[^>]*>(.*?)</textarea>', page.text, re.S)
+    parent = re.search(r'name="parent" value="([^"]*)"', page.text)
+    assert text and parent
+    import html
+
+    return html.unescape(text.group(1)), parent.group(1)
+
+
+async def ask(server: LiveServer, question: str) -> str:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as person:
+        await person.post("/api/chat/messages", json={"text": "/start"})
+        await person.post("/api/chat/messages", json={"action": "lang:kk"})
+        await person.post("/api/chat/messages", json={"action": "t:pavlodar:housing"})
+        got = (await person.get("/api/chat/messages")).json()["messages"]
+        return "\n".join(m["text"] for m in got if m["from"] != "user")
+
+
+async def test_edit_check_review_publish_stale_and_rollback(server: LiveServer) -> None:
+    aigerim = await signed_in(server, "aigerim")
+    text, parent = await opened(aigerim)
+    assert (
+        parent == "" and "Telegram" in (await aigerim.get(f"/console/content/edit?doc={PAGE}")).text
+    )
+
+    # A figure typed into the prose, without a fact and a source: refused with its line.
+    bad = edited(text, "Бір бөлмелі пәтер 150 000 теңге тұрады.")
+    checked = await aigerim.post("/console/content/check", {"doc": PAGE, "text": bad})
+    assert ("150 000" in checked.text and "Line " in checked.text) or "Жол" in checked.text
+    refused = await aigerim.post(
+        "/console/content/save", {"doc": PAGE, "text": bad, "parent": parent, "submit": "1"}
+    )
+    assert refused.status_code == 422
+    async with server.app.state.runtime.db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(ContentRevision)) == 0
+
+    good = edited(text)
+    checked = await aigerim.post("/console/content/check", {"doc": PAGE, "text": good})
+    assert "WhatsApp" in checked.text and FIRST_LINE in checked.text  # previews per channel
+    form = {"doc": PAGE, "text": good, "parent": parent, "reason": "test", "submit": "1"}
+    sent = await aigerim.post("/console/content/save", form)
+    assert sent.status_code == 303
+    assert FIRST_LINE not in await ask(server, "")  # not published yet
+
+    # The author may not approve their own change; a second editor does.
+    rev = re.search(r'name="id" value="(\d+)"', (await aigerim.get("/console/content/review")).text)
+    assert rev is None  # no approve form for the author
+    bolat = await signed_in(server, "bolat")
+    review = await bolat.get("/console/content/review")
+    rev_id = re.search(r'name="id" value="(\d+)"', review.text).group(1)  # type: ignore[union-attr]
+    assert "+ " + FIRST_LINE in review.text.replace("&#34;", '"')
+    forbidden = await aigerim.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    assert forbidden.status_code == 403
+    assert (
+        await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    ).status_code == 303
+    assert FIRST_LINE in await ask(server, "")  # live at once, no restart
+
+    translate = await bolat.get("/console/content/translate", params={"page": PAGE[:-6]})
+    assert translate.text.count('class="state review"') == 2  # ru and en are stale
+    confirmed = await bolat.post("/console/content/confirm", {"doc": PAGE.replace(".kk.", ".ru.")})
+    assert confirmed.status_code == 303
+    translate = await bolat.get("/console/content/translate", params={"page": PAGE[:-6]})
+    assert translate.text.count('class="state review"') == 1  # en still stale
+
+    # Rollback to the shipped text: a change like any other, published after review.
+    history = await bolat.get("/console/content/history", params={"doc": PAGE})
+    assert "aigerim" in history.text
+    assert (
+        await aigerim.post("/console/content/rollback", {"doc": PAGE, "id": "0"})
+    ).status_code == 303
+    review = await bolat.get("/console/content/review")
+    rev_id = re.search(r'name="id" value="(\d+)"', review.text).group(1)  # type: ignore[union-attr]
+    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    assert FIRST_LINE not in await ask(server, "")
+    async with server.app.state.runtime.db.sessions() as s:
+        actions = set(await s.scalars(select(AuditEntry.action)))
+    assert {"content_submit", "content_published", "content_confirm", "content_rollback"} <= actions
+
+
+async def test_two_editors_on_one_page_lose_nothing(server: LiveServer) -> None:
+    aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
+    text, parent = await opened(aigerim)
+    _, parent_b = await opened(bolat)
+    mine = await aigerim.post(
+        "/console/content/save", {"doc": PAGE, "text": edited(text), "parent": parent}
+    )
+    assert mine.status_code == 303
+    theirs = await bolat.post(
+        "/console/content/save",
+        {"doc": PAGE, "text": edited(text, "Басқа сөйлем."), "parent": parent_b},
+    )
+    assert theirs.status_code == 409 and FIRST_LINE in theirs.text.replace("&#34;", '"')
+    async with server.app.state.runtime.db.sessions() as s:
+        bodies = list(await s.scalars(select(ContentRevision.body)))
+    assert len(bodies) == 1 and FIRST_LINE in bodies[0]
+
+
+async def test_template_code_and_unknown_pages_are_refused(server: LiveServer) -> None:
+    aigerim = await signed_in(server, "aigerim")
+    text, parent = await opened(aigerim)
+    evil = edited(text, "{{ lib.__class__.__mro__ }} {% for x in y %}{% endfor %}")
+    r = await aigerim.post("/console/content/save", {"doc": PAGE, "text": evil, "parent": parent})
+    assert r.status_code == 422 and "template code is not allowed" in r.text
+    for doc in ("../bot/settings.py", "regions/pavlodar/nosuch.kk.md", "facts/kz.yaml"):
+        assert (await aigerim.get("/console/content/edit", params={"doc": doc})).status_code == 404
+
+
+async def test_a_fact_change_reaches_every_page_that_shows_it(server: LiveServer) -> None:
+    key = "pavlodar.rent.flat_1room"
+    aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
+    page = await aigerim.get("/console/content/edit", params={"doc": f"fact:{key}"})
+    assert page.status_code == 200 and "regions/pavlodar/housing.kk.md" in page.text
+    assert "estimate" in page.text
+    spec = get_package().lib.facts[key]
+    text, parent = await opened(aigerim, f"fact:{key}")
+    new = re.sub(r"value: .*", "value: 123456", text, count=1)
+    assert (
+        await aigerim.post(
+            "/console/content/save",
+            {"doc": f"fact:{key}", "text": new, "parent": parent, "submit": "1"},
+        )
+    ).status_code == 303
+    review = await bolat.get("/console/content/review")
+    rev_id = re.search(r'name="id" value="(\d+)"', review.text).group(1)  # type: ignore[union-attr]
+    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    assert get_package().lib.facts[key].value == 123456 != spec.value
+    assert "123" in await ask(server, "")  # the housing page shows the new rent
+
+
+async def test_editors_keep_to_their_region_and_see_no_cases(server: LiveServer) -> None:
+    kostanay = await signed_in(server, "kostanay_editor", regions=("kostanay",))
+    assert (await kostanay.get("/console/content/edit", params={"doc": PAGE})).status_code == 403
+    ok = await kostanay.get(
+        "/console/content/edit", params={"doc": "regions/kostanay/housing.kk.md"}
+    )
+    assert ok.status_code == 200
+    queue = await kostanay.get("/console")
+    assert queue.status_code == 303 and queue.headers["location"] == "/console/content"
+    caseworker = await signed_in(server, "case_worker", role="caseworker", regions=("pavlodar",))
+    assert (await caseworker.get("/console/content")).status_code == 403
+
+
+async def test_a_publish_under_load_gives_no_error_and_no_mixed_answer(server: LiveServer) -> None:
+    aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
+    text, parent = await opened(aigerim)
+    await aigerim.post(
+        "/console/content/save",
+        {"doc": PAGE, "text": edited(text), "parent": parent, "submit": "1"},
+    )
+    rev_id = re.search(
+        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
+    ).group(1)  # type: ignore[union-attr]
+    title = get_package().lib.entries[("pavlodar/housing", "kk")].title
+
+    async def person() -> str:
+        return await ask(server, "")
+
+    publish = bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    answers = await asyncio.gather(*[person() for _ in range(20)], publish)
+    for answer in answers[:20]:
+        assert title in answer  # the page, old or new: never an error
+        assert answer.count(FIRST_LINE) <= 1
+    assert FIRST_LINE in await ask(server, "")
+
+
+def test_one_update_is_answered_from_one_version() -> None:
+    """A publish during an update's handling does not change the package it answers from."""
+    from content.package import package_pinned
+
+    with package_pinned():
+        first = get_package()
+        install(ROOT)  # a publish, meanwhile
+        assert get_package() is first
+    assert get_package() is not first
+
+
+async def test_export_then_import_reproduces_the_package(
+    runtime: Runtime, tmp_path: Path, database_url: str
+) -> None:
+    """What is published comes out as files in content/'s layout (pages byte for byte, the
+    rest untouched), and going back in through `import` changes nothing."""
+    await add_staff(runtime, "aigerim", "editor")
+    await add_staff(runtime, "bolat", "editor")
+    page_text, fact_doc = (ROOT / PAGE).read_text(encoding="utf-8"), "fact:pavlodar.rent.flat_1room"
+    fact_text = revisions.shipped(Doc(fact_doc)).replace("value:", "value: 99999 #", 1)
+    async with runtime.db.transaction() as s:
+        users = {u.login: Staff.of(u) for u in await s.scalars(select(StaffUser))}
+        for doc, body in ((PAGE, edited(page_text)), (fact_doc, fact_text)):
+            row = await revisions.save(s, Doc(doc), body, users["aigerim"], None)
+            await revisions.submit(s, row.id, users["aigerim"])
+            await revisions.approve(s, row.id, users["bolat"], self_approval=False)
+    out = tmp_path / "export"
+    result = await cli(database_url, "content", "export", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / PAGE).read_text(encoding="utf-8") == edited(page_text)
+    assert (
+        yaml.safe_load((out / "facts" / "pavlodar.yaml").read_text())["rent.flat_1room"]["value"]
+        == 99999
+    )
+    same = filecmp.cmpfiles(
+        ROOT,
+        out,
+        ["regions/kostanay/housing.kk.md", "facts/kostanay.yaml", "topics.yaml"],
+        shallow=False,
+    )
+    assert len(same[0]) == 3, "what was not edited is the shipped file, byte for byte"
+    result = await cli(database_url, "content", "import", str(out), "--as", "aigerim")
+    assert result.exit_code == 0 and "0 documents" in result.output, result.output
+    (out / "regions/kostanay/housing.ru.md").write_text(
+        (ROOT / "regions/kostanay/housing.ru.md").read_text() + "\nНовая строка.\n"
+    )
+    result = await cli(database_url, "content", "import", str(out), "--as", "aigerim")
+    assert (
+        "regions/kostanay/housing.ru.md" in result.output
+        and "1 documents sent for review" in result.output
+    )
+    async with runtime.db.sessions() as s:
+        assert [r.doc for r in await revisions.in_review(s)] == ["regions/kostanay/housing.ru.md"]
+
+
+async def cli(database_url: str, *args: str):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    return await asyncio.to_thread(CliRunner().invoke, main, [*args, "--db", database_url])
