@@ -241,11 +241,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if runtime.redis:
             checks["redis"] = await _check_redis(runtime)
         # Ready for traffic once questions can be answered without waiting for the package.
-        content = getattr(app.state, "content", None)
-        if content is None or not content.done():
-            checks["content"] = "loading"
-        elif content.cancelled() or content.exception():
+        if runtime.content.error and not runtime.content.ready:
             checks["content"] = "failed to load (see the log)"
+        elif not runtime.content.ready:
+            checks["content"] = "loading"
         healthy = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if healthy else "unhealthy", **checks},
                             200 if healthy else 503)  # fmt: skip

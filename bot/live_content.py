@@ -29,6 +29,8 @@ class LiveContent:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.loaded = -1  # the version being answered from
+        self.ready = False  # the package and procedures are loaded: questions get answers
+        self.error: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -55,18 +57,22 @@ class LiveContent:
         self.runtime.signals.publish(SIGNAL)
 
     async def run(self) -> None:
-        """Load at start, then follow publishes for as long as the server runs."""
+        """Load at start, then follow publishes for as long as the server runs. `ready` once
+        questions can be answered; `error` while the first load keeps failing."""
         event = self.runtime.signals.subscribe(SIGNAL)
         try:
-            await self.load()
-            await asyncio.to_thread(get_procedures)
             while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), self.poll)
-                event.clear()
                 try:
                     await self.load()
-                except Exception:  # keep answering from the current version; retry later
+                    if not self.ready:
+                        await asyncio.to_thread(get_procedures)
+                        self.ready = True
+                    self.error = None
+                except Exception as exc:  # keep answering from the current version; retry
+                    self.error = f"{type(exc).__name__}: {exc}"[:200]
                     log.exception("could not load the published content")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), self.poll if self.ready else 5.0)
+                event.clear()
         finally:
             self.runtime.signals.unsubscribe(SIGNAL, event)

@@ -6,6 +6,7 @@ seconds (bot.live_content). Every action is in the access log."""
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -243,3 +244,46 @@ async def confirm(request: Request, signed: Editor, data: Form) -> RedirectRespo
     except NotAllowed as exc:
         raise HTTPException(403, str(exc)) from None
     return back(f"/console/content/translate?page={d.page}")
+
+
+@router.get("/console/content/facts", response_class=HTMLResponse)
+async def facts(request: Request, signed: Editor, prefix: str = "kz") -> HTMLResponse:
+    """The facts registry of one region (or `kz`, the whole country), each with its edit link
+    and whether it is past its review-by date."""
+    lib = get_package().lib
+    prefixes = sorted({key.split(".", 1)[0] for key in lib.facts})
+    if prefix not in prefixes:
+        raise HTTPException(404, "no such group of facts")
+    rows = sorted((f for k, f in lib.facts.items() if k.startswith(prefix + ".")),
+                  key=lambda f: f.key)  # fmt: skip
+    return render(request, "studio_facts.html", signed, prefix=prefix, prefixes=prefixes,
+                  rows=rows, today=date.today())  # fmt: skip
+
+
+@router.get("/console/content/stale", response_class=HTMLResponse)
+async def stale_dashboard(request: Request, signed: Editor) -> HTMLResponse:
+    """Per region: pages past their review date, facts past their review-by date, and the
+    offices there, so each office knows what to check."""
+    from content.render import is_stale
+    from storage.appointments import offices
+
+    lib, today = get_package().lib, date.today()
+    regions: dict[str, dict[str, list[Any]]] = {}
+    for entry in lib.entries.values():
+        if is_stale(entry.reviewed, today):
+            doc = str(entry.path.relative_to(lib.root))
+            regions.setdefault(entry.region or "kz", {"pages": [], "facts": [], "offices": []})[
+                "pages"].append((doc, entry.reviewed))  # fmt: skip
+    for key, fact in lib.facts.items():
+        if fact.review_by and fact.review_by < today:
+            group = key.split(".", 1)[0]
+            regions.setdefault(group, {"pages": [], "facts": [], "offices": []})["facts"].append(
+                (key, fact.review_by)
+            )
+    async with runtime_of(request).db.sessions() as s:
+        for office in await offices(s):
+            if office.region in regions:
+                regions[office.region]["offices"].append(office)
+    names = {rid: r.name.get(signed.staff.locale, rid) for rid, r in lib.regions.items()}
+    return render(request, "studio_stale.html", signed, regions=sorted(regions.items()),
+                  names=names)  # fmt: skip

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bot.i18n import Translator
 from bot.runtime import Runtime
 from content.loader import ROOT
 from content.package import get_package, install
@@ -81,7 +82,9 @@ async def test_edit_check_review_publish_stale_and_rollback(server: LiveServer) 
     # A figure typed into the prose, without a fact and a source: refused with its line.
     bad = edited(text, "Бір бөлмелі пәтер 150 000 теңге тұрады.")
     checked = await aigerim.post("/console/content/check", {"doc": PAGE, "text": bad})
-    assert ("150 000" in checked.text and "Line " in checked.text) or "Жол" in checked.text
+    line = next(n for n, x in enumerate(bad.splitlines(), 1) if "150 000" in x)
+    assert "150 000" in checked.text
+    assert Translator("ru").gettext("Line {line}", line=line) in checked.text
     refused = await aigerim.post(
         "/console/content/save", {"doc": PAGE, "text": bad, "parent": parent, "submit": "1"}
     )
@@ -280,3 +283,25 @@ async def cli(database_url: str, *args: str):  # type: ignore[no-untyped-def]
     from bot.cli import main
 
     return await asyncio.to_thread(CliRunner().invoke, main, [*args, "--db", database_url])
+
+
+async def test_facts_and_what_is_due_for_review(server: LiveServer) -> None:
+    """The registry by region with edit links, and a fact past its review-by date listed
+    under its region on the dashboard."""
+    key = "pavlodar.wages.offered_median"
+    aigerim = await signed_in(server, "aigerim")
+    listing = await aigerim.get("/console/content/facts", params={"prefix": "pavlodar"})
+    assert listing.status_code == 200 and "fact%3Apavlodar.wages.offered_median" in listing.text
+    assert key not in (await aigerim.get("/console/content/stale")).text
+    runtime = server.app.state.runtime
+    body = re.sub(
+        r"review_by: .*", "review_by: '2020-01-01'", revisions.shipped(Doc(f"fact:{key}"))
+    )
+    async with runtime.db.transaction() as s:
+        staff = Staff.of(await s.scalar(select(StaffUser).where(StaffUser.login == "aigerim")))
+        row = await revisions.save(s, Doc(f"fact:{key}"), body, staff, None)
+        await revisions.submit(s, row.id, staff)
+        await revisions.approve(s, row.id, staff, self_approval=True)
+    await runtime.content.load()
+    due = await aigerim.get("/console/content/stale")
+    assert key in due.text and "2020-01-01" in due.text

@@ -406,7 +406,7 @@ def test_checklist_tick_and_pdf_in_kazakh(new_page: Callable[..., Page]) -> None
     press(page, kandas_option.label.kk, tap=True)  # the family questions begin; later is fine
     press(page, _("kk", "Later"), tap=True)
     press(page, _("kk", "My documents checklist"), tap=True)
-    press(page, kandas.title.kk, tap=True)
+    press(page, kandas.button.kk, tap=True)
     expect(last_bot(page).locator(".bubble")).to_contain_text("☐")
     if os.environ.get("QONYS_SCREENSHOTS") == "1":
         last_bot(page).evaluate("el => el.scrollIntoView({block: 'start'})")
