@@ -10,11 +10,11 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.i18n import N_
 from console.web import Form, Signed, audit, back, render, role, runtime_of
-from content import validate
+from content import translation_csv, validate
 from content.model import LANGS, PROGRAMME
 from content.package import get_package
 from storage import revisions
@@ -287,3 +287,75 @@ async def stale_dashboard(request: Request, signed: Editor) -> HTMLResponse:
     names = {rid: r.name.get(signed.staff.locale, rid) for rid, r in lib.regions.items()}
     return render(request, "studio_stale.html", signed, regions=sorted(regions.items()),
                   names=names)  # fmt: skip
+
+
+CSV_MAX = 2 * 1024 * 1024
+TARGETS = ("ru", "en")
+
+
+@router.get("/console/content/translations.csv")
+async def translations_csv(
+    request: Request, signed: Editor, lang: str, region: str = ""
+) -> Response:
+    """The pages (of one region, or `programme`, or all) for a translator: Kazakh beside
+    `lang`, paragraph by paragraph, with the stale ones marked."""
+    if lang not in TARGETS:
+        raise HTTPException(404, "translations are into ru or en")
+    lib, rows = get_package().lib, []
+    async with runtime_of(request).db.sessions() as s:
+        for entry in sorted(lib.entries.values(), key=lambda e: str(e.path)):
+            page = str(entry.path.relative_to(lib.root))[: -len(".kk.md")]
+            if entry.lang != "kk" or (region and page.split("/")[-2] != region):
+                continue
+            kk = Doc(f"{page}.kk.md")
+            if not revisions.may_edit(signed.staff, kk) or not kk.sibling(lang).valid():
+                continue
+            source, _ = await revisions.text_of(s, kk)
+            target, _ = await revisions.text_of(s, kk.sibling(lang))
+            rows.append((page, source, target, (await revisions.stale(s, kk)).get(lang, False)))
+    name = f"qonys-{region or 'all'}-kk-{lang}.csv"
+    return Response(
+        translation_csv.write(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/console/content/translations", response_class=HTMLResponse)
+async def translations_import(request: Request, signed: Editor, data: Form) -> Response:
+    """A translator's CSV back: each page whose paragraphs changed becomes a change in
+    review. A file that is not such a CSV, or a page that fails the checks, changes nothing."""
+    lang = str(data.get("lang", ""))
+    upload = data.get("file")
+    raw = await upload.read(CSV_MAX + 1) if hasattr(upload, "read") else b""
+    problems: list[str] = []
+    try:
+        if lang not in TARGETS or not raw or len(raw) > CSV_MAX:
+            raise ValueError("choose ru or en and a UTF-8 CSV file of at most 2 MB")
+        pages = translation_csv.read(raw.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        problems = [str(exc)[:300]]
+        pages = {}
+    lib, changes = get_package().lib, []
+    async with runtime_of(request).db.sessions() as s:
+        for page, paragraphs in sorted(pages.items()):
+            doc = Doc(f"{page}.{lang}.md")
+            if not doc.valid() or not revisions.may_edit(signed.staff, doc):
+                problems.append(f"{page}: not a page you may edit")
+                continue
+            current, parent = await revisions.text_of(s, doc)
+            new = translation_csv.apply(current, paragraphs)
+            errors = [f for f in validate.page(doc.id, new, lib)[1] if f.level == "error"]
+            problems += [f"{doc.id}: {f.message}" for f in errors]
+            if new != current and not errors:
+                changes.append((doc, new, parent))
+    if problems:
+        response = render(request, "studio_import.html", signed, problems=problems)
+        response.status_code = 422
+        return response
+    async with runtime_of(request).db.transaction() as s:
+        for doc, new, parent in changes:
+            row = await revisions.save(s, doc, new, signed.staff, parent, "translation (CSV)")
+            await revisions.submit(s, row.id, signed.staff)
+        audit(s, signed.staff, "content_import", detail=f"{lang}: {len(changes)} pages")
+    return back("/console/content/review")

@@ -305,3 +305,50 @@ async def test_facts_and_what_is_due_for_review(server: LiveServer) -> None:
     await runtime.content.load()
     due = await aigerim.get("/console/content/stale")
     assert key in due.text and "2020-01-01" in due.text
+
+
+async def test_translators_work_from_a_csv(server: LiveServer) -> None:
+    """Kazakh beside Russian, paragraph by paragraph; the file back becomes changes for
+    review; a broken file or a page failing the checks changes nothing."""
+    import csv
+    import io
+
+    aigerim = await signed_in(server, "aigerim")
+    got = await aigerim.get(
+        "/console/content/translations.csv", params={"lang": "ru", "region": "pavlodar"}
+    )
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    pages = {r["page"] for r in rows}
+    assert "regions/pavlodar/housing" in pages and all(
+        p.startswith("regions/pavlodar/") for p in pages
+    )
+    target = next(r for r in rows if r["page"] == "regions/pavlodar/housing" and r["translation"])
+    target["translation"] = "Новый первый абзац для проверки перевода."
+
+    def upload(table: list[dict[str, str]]) -> dict:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+        return {"file": ("ru.csv", out.getvalue().encode(), "text/csv")}
+
+    async def send(files: dict) -> httpx.Response:
+        form = {"csrf": aigerim.csrf, "lang": "ru"}
+        return await aigerim.http.post("/console/content/translations", data=form, files=files)
+
+    assert (await send({"file": ("x.csv", b"\xff\xfe junk", "text/csv")})).status_code == 422
+    figure = [dict(r) for r in rows]
+    same = (target["page"], target["paragraph"])
+    for row in figure:
+        if (row["page"], row["paragraph"]) == same:
+            row["translation"] = "Квартира стоит 150 000 тенге."
+    refused = await send(upload(figure))
+    assert refused.status_code == 422 and "150 000" in refused.text
+    async with server.app.state.runtime.db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(ContentRevision)) == 0
+    assert (await send(upload(rows))).status_code == 303
+    async with server.app.state.runtime.db.sessions() as s:
+        waiting = await revisions.in_review(s)
+    assert [r.doc for r in waiting] == ["regions/pavlodar/housing.ru.md"]
+    assert "Новый первый абзац для проверки перевода." in waiting[0].body
