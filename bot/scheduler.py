@@ -29,6 +29,7 @@ DAY_BEFORE, SOON = timedelta(hours=24), timedelta(hours=2)
 CANCEL_VISIT = N_("Cancel the visit")
 STILL_MISSING = N_("What is still missing")
 STOP_REMINDERS = N_("Stop these reminders")
+ANSWERED = N_("You asked: «{question}». I have an answer now: {title}.")
 STALLED = N_('Your documents list "{title}" has not changed for a while. What is still missing?')
 
 
@@ -47,6 +48,7 @@ class Scheduler:
         sent += await self.visit_reminders(now, soon=True)
         if not self.quiet(now):
             sent += await self.checklist_reminders(now)
+            sent += await self.answer_notices(now)
         return sent
 
     async def run_forever(self) -> None:
@@ -138,6 +140,59 @@ class Scheduler:
                 self._write(s, contact, self._checklist_reply(contact, row), PRIORITY_BULK)
                 count += 1
         return count
+
+    async def answer_notices(self, now: datetime) -> int:
+        """Once, to each person who asked to be told: their question now has an answer (a
+        page an editor linked it to, once that change is published)."""
+        from storage import revisions
+        from storage.models import UnansweredQuestion
+
+        async with self.db.transaction() as s:
+            waiting = list(await s.scalars(select(UnansweredQuestion).where(
+                UnansweredQuestion.notify.is_(True), UnansweredQuestion.answer.is_not(None),
+                UnansweredQuestion.notified_at.is_(None),
+                UnansweredQuestion.contact_id.is_not(None))))  # fmt: skip
+            count = 0
+            for q in waiting:
+                head = await revisions.head(s, revisions.Doc(f"{q.answer}.{q.lang}.md"))
+                if head is None or head.state != "published":
+                    continue  # the page with its phrasing is still in review
+                contact = await s.get(Contact, q.contact_id)
+                claimed = await s.execute(
+                    update(UnansweredQuestion)
+                    .where(UnansweredQuestion.id == q.id, UnansweredQuestion.notified_at.is_(None))
+                    .values(notified_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1 or contact is None or contact.blocked_at:
+                    continue
+                self._write(s, contact, self._answer_reply(contact, q), PRIORITY_BULK)
+                count += 1
+        return count
+
+    def _answer_reply(self, contact: Contact, q) -> Reply:  # type: ignore[no-untyped-def]
+        """The question, the page's title, and the page's own button (its short label)."""
+        from content.package import get_package
+
+        lang = self._lang(contact)
+        lib, (folder, topic) = get_package().lib, q.answer.split("/")[-2:]
+        region = None if folder == "programme" else folder
+        entry = lib.entries.get((f"{region or 'programme'}/{topic}", lang))
+        found = lib.topic(topic, region)
+        label = found.label[lang] if found else topic
+        return Reply(
+            text=_t(
+                contact,
+                self,
+                ANSWERED,
+                question=q.text[:300],
+                title=entry.title if entry else label,
+            ),
+            buttons=[
+                Button(label, f"t:{region}:{topic}" if region else f"p:{topic}"),
+                Button(_t(contact, self, "Menu"), "menu"),
+            ],
+        )
 
     def _checklist_reply(self, contact: Contact, row: ChecklistProgress) -> Reply:
         from content.procedures import get_procedures

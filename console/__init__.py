@@ -24,10 +24,14 @@ def install(app: FastAPI) -> None:
         records,
         reports,
         studio,
+        unanswered,
     )
 
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    modules = (login, queue, casework, reports, admin, records, campaigns, links, booklets, studio)
+    modules = (
+        login, queue, casework, reports, admin, records, campaigns, links, booklets, studio,
+        unanswered,
+    )  # fmt: skip
     for module in modules:
         app.include_router(module.router, include_in_schema=False)
 

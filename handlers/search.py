@@ -13,9 +13,9 @@ from content.search import Result
 from handlers import handoff
 from handlers.handoff import wants_person
 from handlers.language import ask_language
-from handlers.menu import menu_buttons
+from handlers.menu import back_to_menu, menu_buttons, outdated_button
 from handlers.package import ask_region, package, show_topic
-from storage.models import UnansweredQuestion
+from storage.models import UnansweredQuestion, parse_id
 
 router = Router("search")
 
@@ -34,6 +34,11 @@ THANKS = frozenset(normalise(w) for w in [
 ])  # fmt: skip
 GREETING = N_("Hello! Ask me anything about moving, or choose below.")
 WELCOME = N_("You are welcome! Anything else? Choose below or ask.")
+TELL_ME = N_("Tell me the answer")  # a WhatsApp button: at most 20 characters
+WILL_TELL = N_(
+    "I will write to you here once, when the answer to your question is in my information. "
+    "Nothing else is sent."
+)
 NOT_FOUND = N_(
     "I did not find an answer to that. I have passed your question on to the people who "
     "write my answers. You can ask a caseworker, or look through the menu."
@@ -94,19 +99,33 @@ def action_for(result: Result) -> str:
 
 async def _not_found(ctx: Context, query: str, results: list[Result]) -> None:
     best = results[0] if results else None
-    ctx.session.add(
-        UnansweredQuestion(
-            contact_id=ctx.contact.id,
-            lang=ctx.locale,
-            text=query[:1000],
-            best_key=best.key if best else None,
-            best_score=best.score if best else None,
-        )
+    question = UnansweredQuestion(
+        contact_id=ctx.contact.id,
+        lang=ctx.locale,
+        text=query[:1000],
+        best_key=best.key if best else None,
+        best_score=best.score if best else None,
     )
+    ctx.session.add(question)
+    await ctx.session.flush()
     ctx.reply(
         ctx._(NOT_FOUND),
         [
+            Button(ctx._(TELL_ME), f"un:{question.id}"),
             Button(ctx._(handoff.TALK), "hf"),
             *menu_buttons(ctx),
         ],
     )
+
+
+@router.action("un")
+async def on_tell_me(ctx: Context) -> None:
+    """The person wants to hear once when their question has an answer in the package."""
+    question = (
+        await ctx.session.get(UnansweredQuestion, qid) if (qid := parse_id(ctx.args)) else None
+    )
+    if question is None or question.contact_id != ctx.contact.id:
+        await outdated_button(ctx)
+        return
+    question.notify = True
+    ctx.reply(ctx._(WILL_TELL), back_to_menu(ctx))

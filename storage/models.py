@@ -171,6 +171,10 @@ class UnansweredQuestion(Base):
     best_key: Mapped[str | None] = mapped_column(String(80))
     best_score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The person pressed "tell me when there is an answer" (and nothing else is sent them).
+    notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    answer: Mapped[str | None] = mapped_column(String(120))  # the page: "regions/pavlodar/housing"
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ContentRevision(Base):

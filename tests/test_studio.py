@@ -24,7 +24,15 @@ from content.loader import ROOT
 from content.package import get_package, install
 from storage import revisions
 from storage.cases import Staff
-from storage.models import AuditEntry, ContentRevision, StaffUser
+from storage.models import (
+    AuditEntry,
+    Contact,
+    ContentRevision,
+    Message,
+    StaffUser,
+    UnansweredQuestion,
+    utcnow,
+)
 from storage.revisions import Doc
 from tests.conftest import LiveServer
 from tests.console_helpers import Console, add_staff
@@ -352,3 +360,66 @@ async def test_translators_work_from_a_csv(server: LiveServer) -> None:
         waiting = await revisions.in_review(s)
     assert [r.doc for r in waiting] == ["regions/pavlodar/housing.ru.md"]
     assert "Новый первый абзац для проверки перевода." in waiting[0].body
+
+
+async def test_an_unanswered_question_becomes_content_and_its_asker_is_told_once(
+    server: LiveServer,
+) -> None:
+    """Questions the package missed, grouped; linked to a page (the phrasing joins the page's
+    examples through review); once published, exactly the asker who asked to be told gets
+    one message, in their language, with the page's button."""
+    from bot.scheduler import Scheduler
+    from handlers.search import TELL_ME
+
+    runtime = server.app.state.runtime
+    asked = "Павлодарда иттерді пәтерге кіргізе ме, иесі рұқсат бере ме?"
+
+    async def person(user: str, tell: bool) -> None:
+        from bot.types import Incoming
+
+        for fields in (
+            {"text": "/start"},
+            {"kind": "action", "action": "lang:kk"},
+            {"text": asked},
+        ):
+            await runtime.core.handle(Incoming(channel="terminal", user_id=user, **fields))
+        if tell:
+            async with runtime.db.sessions() as s:
+                qid = await s.scalar(select(func.max(UnansweredQuestion.id)))
+            await runtime.core.handle(Incoming(channel="terminal", user_id=user, kind="action",
+                                               action=f"un:{qid}"))  # fmt: skip
+
+    await person("dana", tell=True)
+    await person("erlan", tell=False)
+    async with runtime.db.sessions() as s:
+        questions = list(await s.scalars(select(UnansweredQuestion)))
+    assert len(questions) == 2 and [q.notify for q in questions] == [True, False]
+    assert Translator("kk").gettext(TELL_ME)  # the button is in the catalog
+
+    aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
+    page = await aigerim.get("/console/content/unanswered")
+    assert asked in page.text and page.text.count('name="ids"') == 1 and "kk 2" in page.text
+    ids = re.search(r'name="ids" value="([\d,]+)"', page.text).group(1)  # type: ignore[union-attr]
+    linked = await aigerim.post(
+        "/console/content/unanswered/link", {"ids": ids, "page": "regions/pavlodar/housing"}
+    )
+    assert linked.status_code == 303
+    scheduler = Scheduler(runtime.db, runtime.settings)
+    noon = utcnow().replace(hour=6)  # 12:00 in Kazakhstan: outside quiet hours
+    assert await scheduler.answer_notices(noon) == 0, "not before the page is published"
+    rev_id = re.search(
+        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
+    ).group(1)  # type: ignore[union-attr]
+    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    assert asked in get_package().lib.entries[("pavlodar/housing", "kk")].questions
+    assert await scheduler.answer_notices(noon) == 1
+    assert await scheduler.answer_notices(noon) == 0, "once"
+    async with runtime.db.sessions() as s:
+        told = list(
+            await s.scalars(
+                select(Message).where(Message.direction == "out", Message.text.contains(asked[:30]))
+            )
+        )
+        contact = await s.get(Contact, told[0].contact_id)
+    assert len(told) == 1 and contact.external_id == "dana"
+    assert told[0].payload["buttons"][0]["action"] == "t:pavlodar:housing"
