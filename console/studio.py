@@ -77,6 +77,8 @@ async def edit(request: Request, signed: Editor, doc: str) -> HTMLResponse:
 
 
 def _checked(doc: Doc, text: str, lib: Any) -> dict[str, Any]:
+    if doc.is_source:
+        return {"findings": validate.source(text), "previews": []}
     if doc.is_fact:
         _spec, findings = validate.fact(doc.id[5:], text, lib)
         return {"findings": findings, "previews": []}

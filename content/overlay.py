@@ -18,6 +18,7 @@ import yaml
 from content.loader import ROOT
 
 FACT = "fact:"
+SOURCE = "source:"
 KEEP = 3
 
 
@@ -45,8 +46,11 @@ def write_tree(published: dict[str, str], dest: Path, root: Path = ROOT) -> None
     """`root` copied to `dest` (the content files only) with the published texts over it."""
     shutil.copytree(root, dest, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     facts: dict[str, dict[str, str]] = {}
+    sources: dict[str, str] = {}
     for doc, body in published.items():
-        if doc.startswith(FACT):
+        if doc.startswith(SOURCE):
+            sources[doc[len(SOURCE) :]] = body
+        elif doc.startswith(FACT):
             prefix, _, fid = doc[len(FACT) :].partition(".")
             facts.setdefault(prefix, {})[fid] = body
         else:
@@ -57,6 +61,17 @@ def write_tree(published: dict[str, str], dest: Path, root: Path = ROOT) -> None
         for fid, body in specs.items():
             data[fid] = yaml.safe_load(body)
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    _write_sources(dest, sources)
+
+
+def _write_sources(dest: Path, sources: dict[str, str]) -> None:
+    """Each source where it is defined; a new one in the shared content/sources.yaml."""
+    files = {p: yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+             for p in sorted(dest.rglob("sources*.yaml"))}  # fmt: skip
+    for sid, body in sources.items():
+        home = next((p for p, data in files.items() if sid in data), dest / "sources.yaml")
+        files.setdefault(home, {})[sid] = yaml.safe_load(body)
+        home.write_text(yaml.safe_dump(files[home], allow_unicode=True, sort_keys=False), "utf-8")
 
 
 def documents(root: Path) -> dict[str, str]:

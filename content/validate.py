@@ -160,3 +160,21 @@ def uses_of(key: str, lib: Library) -> list[str]:
 
 def _names(call: str) -> tuple[str, ...]:
     return tuple(check.QUOTED.findall(call))
+
+
+def source(text: str) -> list[Finding]:
+    """A source's YAML: who published it (kk/ru/en), its title, address and date."""
+    from content.loader import SourceModel
+
+    try:
+        SourceModel.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        return [Finding(None, "error", f"not valid YAML: {exc}")]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(map(str, err["loc"]))
+        return [Finding(_line_of(text, str(err["loc"][0])), "error", f"{where}: {err['msg']}")]
+    spec = yaml.safe_load(text)
+    blank = [f"publisher.{k}" for k, v in spec["publisher"].items() if not str(v).strip()]
+    blank += ["title"] if not str(spec.get("title", "")).strip() else []
+    return [Finding(_line_of(text, b.split(".")[0]), "error", f"{b} is empty") for b in blank]

@@ -10,6 +10,7 @@ such). Two people saving on the same head: the second is told and shown the othe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,13 @@ from storage.models import ContentRevision, utcnow
 LIVE = ("draft", "review", "published")  # what can be a document's head
 EDITORS = ("editor", "supervisor", "admin")
 FACT = "fact:"
+SOURCE = "source:"  # a new one may be added from the studio
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
+NEW_SOURCE = """publisher: {kk: "", ru: "", en: ""}
+title: ""
+url: https://
+date: "YYYY-MM-DD"
+"""
 
 
 class Conflict(Exception):
@@ -60,8 +68,17 @@ class Doc:
         return self.id.startswith(FACT)
 
     @property
+    def is_source(self) -> bool:
+        return self.id.startswith(SOURCE)
+
+    @property
+    def is_yaml(self) -> bool:
+        """Stored as YAML (a fact's or a source's fields), not as a page's text."""
+        return self.is_fact or self.is_source
+
+    @property
     def lang(self) -> str | None:
-        if self.is_fact:
+        if self.is_yaml:
             return None
         stem = Path(self.id).stem
         return stem.rpartition(".")[2] if stem.rpartition(".")[2] in LANGS else None
@@ -74,6 +91,8 @@ class Doc:
     @property
     def region(self) -> str | None:
         """The region the document belongs to (None: the whole programme)."""
+        if self.is_source:
+            return None
         if self.is_fact:
             prefix = self.id[len(FACT) :].split(".", 1)[0]
             return None if prefix in ("kz", "iom") else prefix
@@ -84,7 +103,10 @@ class Doc:
         return Doc(f"{self.page}.{lang}.md")
 
     def valid(self, root: Path = ROOT) -> bool:
-        """Only pages and facts the package has: no path outside content/ can be named."""
+        """Only pages and facts the package has (and sources, new ones too): no path outside
+        content/ can be named."""
+        if self.is_source:
+            return bool(SOURCE_ID.match(self.id[len(SOURCE) :]))
         if self.is_fact:
             key = self.id[len(FACT) :]
             prefix, _, fid = key.partition(".")
@@ -109,7 +131,14 @@ def _facts_file(path: Path) -> dict | None:
 
 
 def shipped(doc: Doc, root: Path = ROOT) -> str:
-    """The document as the code ships it."""
+    """The document as the code ships it (a new source: a form to fill)."""
+    if doc.is_source:
+        sid = doc.id[len(SOURCE) :]
+        for path in sorted(root.rglob("sources*.yaml")):
+            spec = (_facts_file(path) or {}).get(sid)
+            if spec is not None:
+                return fact_text(spec)
+        return NEW_SOURCE
     if doc.is_fact:
         prefix, _, fid = doc.id[len(FACT) :].partition(".")
         spec = (_facts_file(root / "facts" / f"{prefix}.yaml") or {}).get(fid)

@@ -423,3 +423,32 @@ async def test_an_unanswered_question_becomes_content_and_its_asker_is_told_once
         contact = await s.get(Contact, told[0].contact_id)
     assert len(told) == 1 and contact.external_id == "dana"
     assert told[0].payload["buttons"][0]["action"] == "t:pavlodar:housing"
+
+
+async def test_a_new_source_is_added_reviewed_and_then_citable(server: LiveServer) -> None:
+    """A source is a document like a page: filled in, checked, reviewed; once published a
+    fact may name it."""
+    aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
+    doc = "source:krisha-pavlodar-2026"
+    text, parent = await opened(aigerim, doc)
+    blank = await aigerim.post(
+        "/console/content/save", {"doc": doc, "text": text, "parent": parent}
+    )
+    assert blank.status_code == 422  # the form as it comes is not a source yet
+    filled = (
+        'publisher: {kk: "Krisha.kz", ru: "Krisha.kz", en: "Krisha.kz"}\n'
+        'title: "Аренда квартир в Павлодаре"\nurl: https://krisha.kz\ndate: "2026-11-30"\n'
+    )
+    form = {"doc": doc, "text": filled, "parent": parent, "submit": "1"}
+    assert (await aigerim.post("/console/content/save", form)).status_code == 303
+    rev_id = re.search(
+        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
+    ).group(1)  # type: ignore[union-attr]
+    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    assert get_package().lib.source("krisha-pavlodar-2026") is not None
+    fact, parent = await opened(aigerim, "fact:pavlodar.rent.flat_1room")
+    cited = re.sub(r"source: .*", "source: krisha-pavlodar-2026", fact, count=1)
+    checked = await aigerim.post(
+        "/console/content/check", {"doc": "fact:pavlodar.rent.flat_1room", "text": cited}
+    )
+    assert "is not defined" not in checked.text
