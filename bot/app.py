@@ -74,6 +74,13 @@ def _jobs(app: FastAPI, runtime: Runtime, settings: Settings, telegram) -> dict[
             await telegram.bot.send_message(chat_id=settings.console_alert_chat_id, text=text)
 
         jobs["wait-alerts"] = WaitAlerts(runtime.db, settings, send).run_forever
+    if settings.console_alert_chat_id and telegram:
+        from bot.content_digest import ContentDigest
+
+        async def digest(text: str) -> None:
+            await telegram.bot.send_message(chat_id=settings.console_alert_chat_id, text=text)
+
+        jobs["content-digest"] = ContentDigest(runtime.db, settings, digest).run_forever
     return jobs
 
 

@@ -452,3 +452,25 @@ async def test_a_new_source_is_added_reviewed_and_then_citable(server: LiveServe
         "/console/content/check", {"doc": "fact:pavlodar.rent.flat_1room", "text": cited}
     )
     assert "is not defined" not in checked.text
+
+
+async def test_the_weekly_digest_goes_once_on_monday_morning(runtime: Runtime) -> None:
+    from datetime import UTC, datetime
+
+    from bot.clock import FakeClock
+    from bot.content_digest import ContentDigest
+
+    sent: list[str] = []
+
+    async def send(text: str) -> None:
+        sent.append(text)
+
+    clock = FakeClock(datetime(2026, 12, 7, 1, 0, tzinfo=UTC))  # Monday 06:00 in Kazakhstan (UTC+5)
+    digest = ContentDigest(runtime.db, runtime.settings, send, clock)
+    assert not await digest.run_once() and not sent, "not before the working morning"
+    clock.current = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)  # Monday 10:00
+    assert await digest.run_once() and len(sent) == 1
+    assert "facts" in sent[0] or "дерек" in sent[0] or "факт" in sent[0]
+    assert not await ContentDigest(runtime.db, runtime.settings, send, clock).run_once()
+    clock.current = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)  # Tuesday
+    assert not await digest.run_once() and len(sent) == 1, "once a week, whatever restarts"
