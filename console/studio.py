@@ -50,7 +50,7 @@ async def tree(request: Request, signed: Editor) -> HTMLResponse:
         )
     return render(
         request, "studio_tree.html", signed, sections=sections, heads=heads, langs=LANGS,
-        waiting=waiting, exists=lambda doc: Doc(doc).valid(),
+        waiting=waiting, exists=lambda doc: Doc(doc).valid(), files=revisions.editable_files(),
     )  # fmt: skip
 
 
@@ -79,6 +79,8 @@ async def edit(request: Request, signed: Editor, doc: str) -> HTMLResponse:
 def _checked(doc: Doc, text: str, lib: Any) -> dict[str, Any]:
     if doc.is_source:
         return {"findings": validate.source(text), "previews": []}
+    if doc.is_file:
+        return {"findings": validate.tree_file(doc.id, text, lib), "previews": []}
     if doc.is_fact:
         _spec, findings = validate.fact(doc.id[5:], text, lib)
         return {"findings": findings, "previews": []}

@@ -70,7 +70,12 @@ def build(root: Path) -> Package:
 def install(root: Path) -> Package:
     """Answer from the package in `root` from now on. It is built first, outside the lock:
     a question asked meanwhile is answered from the previous package, never an error."""
+    from content.procedures import install_procedures
+    from content.questionnaire import install_questionnaires
+
     package = build(root)
+    install_procedures(root)
+    install_questionnaires(root / "questionnaire")
     with _building:
         _live["package"] = package
     return package

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -183,17 +182,27 @@ def source_line(lib: Library, source_id: str, lang: str) -> str:
 
 
 _building = threading.Lock()
+_live: dict[str, Procedures] = {}
 
 
 def get_procedures() -> Procedures:
     """Built once; callers during the build wait for it (see get_package)."""
     with _building:
-        return _build()
+        if "procedures" not in _live:
+            _live["procedures"] = _build(ROOT)
+        return _live["procedures"]
 
 
-@lru_cache(maxsize=1)
-def _build() -> Procedures:
-    procedures, problems = load()
+def install_procedures(root: Path) -> Procedures:
+    """Answer from the procedures in `root` from now on (a publish in the studio)."""
+    procedures = _build(root)
+    with _building:
+        _live["procedures"] = procedures
+    return procedures
+
+
+def _build(root: Path) -> Procedures:
+    procedures, problems = load(root)
     if problems:
         raise RuntimeError("; ".join(str(p) for p in problems[:5]))
     return procedures

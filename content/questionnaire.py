@@ -4,7 +4,6 @@ rules that turn answers into needs flags and recommended sections (content/quest
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -134,9 +133,23 @@ def check(q: Questionnaires, folder: Path) -> list[Problem]:
     return [Problem(level="error", path=_rel(folder), message=m) for m in out]
 
 
-@lru_cache(maxsize=1)
+_live: dict[str, Questionnaires] = {}
+
+
 def get_questionnaires() -> Questionnaires:
-    q, problems = load()
+    if "q" not in _live:
+        _live["q"] = _build(FOLDER)
+    return _live["q"]
+
+
+def install_questionnaires(folder: Path) -> Questionnaires:
+    """Ask the questionnaires in `folder` from now on (a publish in the studio)."""
+    _live["q"] = _build(folder)
+    return _live["q"]
+
+
+def _build(folder: Path) -> Questionnaires:
+    q, problems = load(folder)
     if q is None:
         raise RuntimeError("; ".join(str(p) for p in problems))
     return q

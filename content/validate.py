@@ -178,3 +178,39 @@ def source(text: str) -> list[Finding]:
     blank = [f"publisher.{k}" for k, v in spec["publisher"].items() if not str(v).strip()]
     blank += ["title"] if not str(spec.get("title", "")).strip() else []
     return [Finding(_line_of(text, b.split(".")[0]), "error", f"{b} is empty") for b in blank]
+
+
+def tree_file(doc: str, text: str, lib: Library) -> list[Finding]:
+    """A whole YAML file (a checklist, the statuses, a questionnaire, the topics, the
+    glossary) checked in a copy of the package with it in place."""
+    import shutil
+    import tempfile
+
+    from content import procedures, questionnaire
+    from content.loader import load
+
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return [Finding(mark.line + 1 if mark else None, "error", f"not valid YAML: {exc}")]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "content"
+        shutil.copytree(lib.root, root, ignore=shutil.ignore_patterns("*.md", "__pycache__"))
+        (root / doc).write_text(text, encoding="utf-8")
+        problems: list[Problem] = []
+        try:
+            if doc.startswith("questionnaire/"):
+                problems = questionnaire.load(root / "questionnaire")[1]
+            elif doc == "glossary.yaml":
+                glossary.load(root / "glossary.yaml")
+            elif doc == "topics.yaml":
+                problems = [p for p in load(root)[1] if "topics" in p.path]
+            else:
+                found, problems = procedures.load(root)
+                problems += procedures.check(found, lib, root)
+        except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+            problems.append(
+                Problem(level="error", path=doc, message=f"{type(exc).__name__}: {exc}")
+            )
+    return [Finding(None, p.level, p.message) for p in problems]

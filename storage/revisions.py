@@ -72,9 +72,14 @@ class Doc:
         return self.id.startswith(SOURCE)
 
     @property
+    def is_file(self) -> bool:
+        """A whole YAML file of the package: a checklist, the statuses, a questionnaire…"""
+        return not (self.is_fact or self.is_source) and self.id.endswith(".yaml")
+
+    @property
     def is_yaml(self) -> bool:
-        """Stored as YAML (a fact's or a source's fields), not as a page's text."""
-        return self.is_fact or self.is_source
+        """Stored as YAML, not as a page's text."""
+        return self.is_fact or self.is_source or self.is_file
 
     @property
     def lang(self) -> str | None:
@@ -91,7 +96,7 @@ class Doc:
     @property
     def region(self) -> str | None:
         """The region the document belongs to (None: the whole programme)."""
-        if self.is_source:
+        if self.is_source or self.is_file:
             return None
         if self.is_fact:
             prefix = self.id[len(FACT) :].split(".", 1)[0]
@@ -107,6 +112,8 @@ class Doc:
         content/ can be named."""
         if self.is_source:
             return bool(SOURCE_ID.match(self.id[len(SOURCE) :]))
+        if self.is_file:
+            return self.id in editable_files(root)
         if self.is_fact:
             key = self.id[len(FACT) :]
             prefix, _, fid = key.partition(".")
@@ -120,6 +127,15 @@ class Doc:
             and root.resolve() in path.parents
             and (self.id.startswith("programme/") or self.id.startswith("regions/"))
         )
+
+
+FILES = ("statuses.yaml", "topics.yaml", "glossary.yaml", "appointments/services.yaml",
+         "checklists/*.yaml", "questionnaire/*.yaml")  # fmt: skip
+
+
+def editable_files(root: Path = ROOT) -> list[str]:
+    """The package's YAML files staff may edit whole, as document ids."""
+    return sorted(str(p.relative_to(root)) for pattern in FILES for p in root.glob(pattern))
 
 
 def _facts_file(path: Path) -> dict | None:

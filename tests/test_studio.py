@@ -474,3 +474,34 @@ async def test_the_weekly_digest_goes_once_on_monday_morning(runtime: Runtime) -
     assert not await ContentDigest(runtime.db, runtime.settings, send, clock).run_once()
     clock.current = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)  # Tuesday
     assert not await digest.run_once() and len(sent) == 1, "once a week, whatever restarts"
+
+
+async def test_a_checklist_is_edited_whole_and_checked_as_a_checklist(server: LiveServer) -> None:
+    """A YAML file of the package (here a checklist) is edited whole: checked in a copy of
+    the package with it in place (a button over 20 characters, broken YAML: refused), and
+    once published the bot's checklists follow without a restart."""
+    from content.procedures import get_procedures
+
+    doc = "checklists/arrival.yaml"
+    aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
+    assert doc in (await aigerim.get("/console/content")).text
+    text, parent = await opened(aigerim, doc)
+    old = get_procedures().checklists["arrival"].button.ru
+    too_long = text.replace(f'ru: "{old}"', 'ru: "Очень длинная надпись на кнопке"', 1)
+    assert too_long != text
+    refused = await aigerim.post(
+        "/console/content/save", {"doc": doc, "text": too_long, "parent": parent}
+    )
+    assert refused.status_code == 422 and "over 20 characters" in refused.text
+    broken = await aigerim.post(
+        "/console/content/save", {"doc": doc, "text": text + "\n  : [", "parent": parent}
+    )
+    assert broken.status_code == 422
+    renamed = text.replace(f'ru: "{old}"', 'ru: "По приезде"', 1)
+    form = {"doc": doc, "text": renamed, "parent": parent, "submit": "1"}
+    assert (await aigerim.post("/console/content/save", form)).status_code == 303
+    rev_id = re.search(
+        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
+    ).group(1)  # type: ignore[union-attr]
+    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    assert get_procedures().checklists["arrival"].button.ru == "По приезде"
