@@ -43,6 +43,18 @@ async def tree(request: Request, signed: Editor) -> HTMLResponse:
     async with runtime_of(request).db.sessions() as s:
         heads = {r.doc: r for r in await revisions.heads(s)}
         waiting = await revisions.in_review(s)
+        ids = await revisions.published_ids(s)
+
+    def stale(page: str, lang: str) -> bool:
+        """Kazakh published after this translation's own last publish."""
+        kk, own = ids.get(f"{page}.kk.md"), ids.get(f"{page}.{lang}.md")
+        return lang != "kk" and kk is not None and (own is None or own < kk)
+
+    def reviewed(page: str) -> Any:
+        folder, topic = page.split("/")[-2:]
+        entry = lib.entries.get((f"{folder}/{topic}", "kk"))
+        return entry.reviewed if entry else None
+
     sections = [(PROGRAMME, None, sorted(lib.topics.get(PROGRAMME, {}).values(), key=_order))]
     for region in sorted(lib.regions.values(), key=lambda r: r.name.get(signed.staff.locale, r.id)):
         sections.append(
@@ -51,6 +63,7 @@ async def tree(request: Request, signed: Editor) -> HTMLResponse:
     return render(
         request, "studio_tree.html", signed, sections=sections, heads=heads, langs=LANGS,
         waiting=waiting, exists=lambda doc: Doc(doc).valid(), files=revisions.editable_files(),
+        stale=stale, reviewed=reviewed,
     )  # fmt: skip
 
 

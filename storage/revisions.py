@@ -332,3 +332,13 @@ async def confirm(s: AsyncSession, doc: Doc, staff: Staff) -> ContentRevision:
     s.add(row)
     await s.flush()
     return row
+
+
+async def published_ids(s: AsyncSession) -> dict[str, int]:
+    """The newest published revision's id of every edited document (for stale marks)."""
+    query = (
+        select(ContentRevision.doc, func.max(ContentRevision.id))
+        .where(ContentRevision.state == "published")
+        .group_by(ContentRevision.doc)
+    )
+    return dict((await s.execute(query)).tuples().all())

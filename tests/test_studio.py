@@ -43,9 +43,16 @@ FIRST_LINE = "Қоныс аударушыға: жаңа баспана тура�
 
 @pytest.fixture(autouse=True)
 def shipped_package_after() -> Iterator[None]:
-    """A publish swaps the package of the whole process: put the shipped one back."""
+    """A publish swaps the package of the whole process: put the one before back (kept,
+    not rebuilt)."""
+    from content import package, procedures, questionnaire
+
+    package.get_package()
+    saved = [(m._live, dict(m._live)) for m in (package, procedures, questionnaire)]
     yield
-    install(ROOT)
+    for live, before in saved:
+        live.clear()
+        live.update(before)
 
 
 def edited(text: str, sentence: str = FIRST_LINE) -> str:
@@ -124,6 +131,8 @@ async def test_edit_check_review_publish_stale_and_rollback(server: LiveServer) 
 
     translate = await bolat.get("/console/content/translate", params={"page": PAGE[:-6]})
     assert translate.text.count('class="state review"') == 2  # ru and en are stale
+    stale_mark = f'<span class="state review">{Translator("ru").gettext("stale")}</span>'
+    assert (await bolat.get("/console/content")).text.count(stale_mark) == 2  # in the tree too
     confirmed = await bolat.post("/console/content/confirm", {"doc": PAGE.replace(".kk.", ".ru.")})
     assert confirmed.status_code == 303
     translate = await bolat.get("/console/content/translate", params={"page": PAGE[:-6]})

@@ -16,8 +16,6 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bot.app import create_app
-from content.loader import ROOT
-from content.package import install
 from tests.conftest import LiveServer, make_settings
 from tests.console_helpers import PASSWORD, add_staff
 from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, screenshot
@@ -30,8 +28,16 @@ BAD = "Бір бөлмелі пәтер 150 000 теңге тұрады."
 
 @pytest.fixture(autouse=True)
 def shipped_package_after() -> Iterator[None]:
+    """A publish swaps the package of the whole process: put the one before back (kept,
+    not rebuilt)."""
+    from content import package, procedures, questionnaire
+
+    package.get_package()
+    saved = [(m._live, dict(m._live)) for m in (package, procedures, questionnaire)]
     yield
-    install(ROOT)
+    for live, before in saved:
+        live.clear()
+        live.update(before)
 
 
 @pytest.fixture
