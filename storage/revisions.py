@@ -29,6 +29,13 @@ EDITORS = ("editor", "supervisor", "admin")
 FACT = "fact:"
 SOURCE = "source:"  # a new one may be added from the studio
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
+FACT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+){0,4}$")
+NEW_FACT = """value: 0
+unit: KZT
+period: "YYYY"
+source: ""
+review_by: "YYYY-MM-DD"
+"""
 NEW_SOURCE = """publisher: {kk: "", ru: "", en: ""}
 title: ""
 url: https://
@@ -114,11 +121,9 @@ class Doc:
             return bool(SOURCE_ID.match(self.id[len(SOURCE) :]))
         if self.is_file:
             return self.id in editable_files(root)
-        if self.is_fact:
-            key = self.id[len(FACT) :]
-            prefix, _, fid = key.partition(".")
-            path = root / "facts" / f"{prefix}.yaml"
-            return bool(fid) and path.is_file() and fid in (_facts_file(path) or {})
+        if self.is_fact:  # an existing fact, or a new one in an existing file (2027's MCI)
+            prefix, _, fid = self.id[len(FACT) :].partition(".")
+            return bool(FACT_ID.match(fid)) and (root / "facts" / f"{prefix}.yaml").is_file()
         path = (root / self.id).resolve()
         return (
             path.suffix == ".md"
@@ -158,7 +163,7 @@ def shipped(doc: Doc, root: Path = ROOT) -> str:
     if doc.is_fact:
         prefix, _, fid = doc.id[len(FACT) :].partition(".")
         spec = (_facts_file(root / "facts" / f"{prefix}.yaml") or {}).get(fid)
-        return fact_text(spec)
+        return fact_text(spec) if spec is not None else NEW_FACT
     return (root / doc.id).read_text(encoding="utf-8")
 
 

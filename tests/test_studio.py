@@ -514,3 +514,30 @@ async def test_a_checklist_is_edited_whole_and_checked_as_a_checklist(server: Li
     ).group(1)  # type: ignore[union-attr]
     await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
     assert get_procedures().checklists["arrival"].button.ru == "По приезде"
+
+
+async def test_next_years_mci_is_added_in_the_console_and_every_amount_follows(
+    server: LiveServer,
+) -> None:
+    """The 2027 MCI, a new fact, reviewed and published: amounts kept in MCI are shown in
+    tenge of 2027 from then on."""
+    aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
+    doc = "fact:kz.mci.2027"
+    text, parent = await opened(aigerim, doc)
+    assert (
+        await aigerim.post("/console/content/save", {"doc": doc, "text": text, "parent": parent})
+    ).status_code == 422
+    spec = (  # the source would be the 2027 budget law, added first; the 2026 one here
+        "value: 4500\nunit: KZT\nperiod: '2027'\nsource: budget-2026\n"
+        "label: {kk: 'АЕК, 2027', ru: 'МРП, 2027', en: 'MCI, 2027'}\n"
+    )
+    form = {"doc": doc, "text": spec, "parent": parent, "submit": "1"}
+    assert (await aigerim.post("/console/content/save", form)).status_code == 303
+    rev_id = re.search(
+        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
+    ).group(1)  # type: ignore[union-attr]
+    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    lib = get_package().lib
+    assert lib.latest_mci_year() == 2027 and lib.mci[2027][0] == 4500
+    renderer = get_package().renderer
+    assert renderer.year == 2027
