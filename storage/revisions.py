@@ -30,6 +30,15 @@ FACT = "fact:"
 SOURCE = "source:"  # a new one may be added from the studio
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
 FACT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+){0,4}$")
+NEW_PAGE = """---
+title: ""
+keywords: []
+questions: []
+sources: []
+reviewed: YYYY-MM-DD
+related: []
+---
+"""
 NEW_FACT = """value: 0
 unit: KZT
 period: "YYYY"
@@ -124,14 +133,27 @@ class Doc:
         if self.is_fact:  # an existing fact, or a new one in an existing file (2027's MCI)
             prefix, _, fid = self.id[len(FACT) :].partition(".")
             return bool(FACT_ID.match(fid)) and (root / "facts" / f"{prefix}.yaml").is_file()
-        path = (root / self.id).resolve()
-        return (
-            path.suffix == ".md"
-            and self.lang is not None
-            and path.is_file()
-            and root.resolve() in path.parents
-            and (self.id.startswith("programme/") or self.id.startswith("regions/"))
-        )
+        if path_of_page(self.id) is None or self.lang is None:
+            return False
+        # An existing page, or a new one for a topic of topics.yaml (added there first).
+        if (root / self.id).is_file():
+            return True
+        folder, topic = self.page.rsplit("/", 1)
+        scope = "programme" if folder == "programme" else "region"
+        return (root / folder).is_dir() and topic in _topics(root).get(scope, {})
+
+
+PAGE_ID = re.compile(r"^(programme|regions/[a-z_]+)/[a-z_]+\.(kk|ru|en)\.md$")
+
+
+def path_of_page(doc_id: str) -> str | None:
+    """`programme/<topic>.<lang>.md` or `regions/<region>/<topic>.<lang>.md`, nothing else."""
+    return doc_id if PAGE_ID.match(doc_id) else None
+
+
+def _topics(root: Path) -> dict[str, dict]:
+    data = _facts_file(root / "topics.yaml") or {}
+    return {scope: v for scope, v in data.items() if isinstance(v, dict)}
 
 
 FILES = ("statuses.yaml", "topics.yaml", "glossary.yaml", "appointments/services.yaml",
@@ -164,7 +186,8 @@ def shipped(doc: Doc, root: Path = ROOT) -> str:
         prefix, _, fid = doc.id[len(FACT) :].partition(".")
         spec = (_facts_file(root / "facts" / f"{prefix}.yaml") or {}).get(fid)
         return fact_text(spec) if spec is not None else NEW_FACT
-    return (root / doc.id).read_text(encoding="utf-8")
+    path = root / doc.id
+    return path.read_text(encoding="utf-8") if path.is_file() else NEW_PAGE
 
 
 def may_edit(staff: Staff, doc: Doc) -> bool:

@@ -541,3 +541,19 @@ async def test_next_years_mci_is_added_in_the_console_and_every_amount_follows(
     assert lib.latest_mci_year() == 2027 and lib.mci[2027][0] == 4500
     renderer = get_package().renderer
     assert renderer.year == 2027
+
+
+def test_what_the_studio_may_name() -> None:
+    """Pages of the package (and new ones for a topic of topics.yaml), its facts (and new ones
+    in an existing file), sources, its YAML files; never a path outside content/."""
+    ok = ["regions/pavlodar/housing.kk.md", "programme/steps.ru.md", "fact:kz.mci.2027",
+          "fact:pavlodar.rent.flat_1room", "source:budget-2027", "checklists/arrival.yaml",
+          "statuses.yaml", "questionnaire/consent.yaml"]  # fmt: skip
+    refused = [
+        "../bot/settings.py", "regions/pavlodar/../../bot/app.kk.md",
+        "regions/nowhere/housing.kk.md", "programme/housing.kk.md",
+        "regions/pavlodar/housing.de.md", "fact:nosuchfile.x", "fact:kz.../x", "source:../x",
+        "facts/kz.yaml", "README.md", "questionnaire/../x.yaml",
+    ]  # fmt: skip
+    assert [d for d in ok if not Doc(d).valid()] == []
+    assert [d for d in refused if Doc(d).valid()] == []
