@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.i18n import N_
 from console.web import Form, Signed, audit, back, render, role, runtime_of
-from content import translation_csv, validate
+from content import frontmatter, translation_csv, validate
 from content.model import LANGS, PROGRAMME
 from content.package import get_package
 from storage import revisions
@@ -84,7 +84,7 @@ async def edit(request: Request, signed: Editor, doc: str) -> HTMLResponse:
     check = _checked(d, text, lib)
     return render(
         request, "studio_edit.html", signed, doc=d, text=text, parent=parent or "", head=top,
-        stale=stale, conflict=None, states=STATES,
+        stale=stale, conflict=None, states=STATES, fields=frontmatter.decompose(text),
         uses=validate.uses_of(d.id[5:], lib) if d.is_fact else [], **check,
     )  # fmt: skip
 
@@ -103,11 +103,18 @@ def _checked(doc: Doc, text: str, lib: Any) -> dict[str, Any]:
     return {"findings": findings, "previews": previews}
 
 
+def _text(data: dict[str, Any]) -> str:
+    """The document's text: composed from the page's fields, or as typed (YAML documents)."""
+    if "body" in data:
+        return frontmatter.compose(frontmatter.from_form(data))
+    return str(data.get("text", "")).replace("\r\n", "\n")
+
+
 @router.post("/console/content/check", response_class=HTMLResponse)
 async def check(request: Request, signed: Editor, data: Form) -> HTMLResponse:
     """What is wrong with the text being typed, and how each channel shows it (htmx)."""
     d = _doc(str(data.get("doc", "")))
-    text = str(data.get("text", ""))
+    text = _text(data)
     return render(
         request, "studio_check.html", signed, doc=d, **_checked(d, text, get_package().lib)
     )
@@ -118,7 +125,7 @@ async def save(request: Request, signed: Editor, data: Form) -> Any:
     """Save a draft (and, with `submit`, send it for review). Refused with the reasons when
     the check finds an error; shown the other text when someone saved meanwhile."""
     d = _doc(str(data.get("doc", "")))
-    text = str(data.get("text", "")).replace("\r\n", "\n")
+    text = _text(data)
     reason = str(data.get("reason", ""))[:REASON_MAX]
     parent = int(data["parent"]) if str(data.get("parent", "")).isdigit() else None
     lib = get_package().lib
@@ -145,6 +152,7 @@ async def save(request: Request, signed: Editor, data: Form) -> Any:
     response = render(
         request, "studio_edit.html", signed, doc=d, text=text, reason=reason,
         parent=parent or "", head=top, stale=stale, conflict=conflict, states=STATES,
+        fields=frontmatter.decompose(text),
         theirs=_diff(text, conflict.body) if conflict else [], uses=[], **checked,
     )  # fmt: skip
     response.status_code = 409 if conflict else 422

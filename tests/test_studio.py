@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from content import frontmatter
 from content.loader import ROOT
 from content.package import get_package, install
 from storage import revisions
@@ -68,14 +69,19 @@ async def signed_in(server: LiveServer, login: str, role: str = "editor", **kw) 
 
 
 async def opened(console: Console, doc: str = PAGE) -> tuple[str, str]:
-    page = await console.get("/console/content/edit", params={"doc": doc})
-    assert page.status_code == 200
-    text = re.search(r'<textarea id="text"[^>]*>(.*?)</textarea>', page.text, re.S)
-    parent = re.search(r'name="parent" value="([^"]*)"', page.text)
-    assert text and parent
+    """The document's text as the edit form holds it (a page: composed from its fields)."""
     import html
 
-    return html.unescape(text.group(1)), parent.group(1)
+    page = await console.get("/console/content/edit", params={"doc": doc})
+    assert page.status_code == 200
+    parent = re.search(r'name="parent" value="([^"]*)"', page.text)
+    assert parent
+    areas = dict(re.findall(r'<textarea id="(\w+)"[^>]*>(.*?)</textarea>', page.text, re.S))
+    if "text" in areas:
+        return html.unescape(areas["text"]), parent.group(1)
+    inputs = dict(re.findall(r'<input id="(\w+)" name="\w+" value="([^"]*)"', page.text))
+    form = {k: html.unescape(v) for k, v in {**inputs, **areas}.items()}
+    return frontmatter.compose(frontmatter.from_form(form)), parent.group(1)
 
 
 async def ask(server: LiveServer, question: str) -> str:

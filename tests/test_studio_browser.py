@@ -75,11 +75,10 @@ async def editor(browser: Browser, url: str, login: str) -> Page:
     return page
 
 
-async def with_first_line(page: Page, line: str, text: str) -> None:
-    """`text` with `line` first, right after the front matter, typed into the editor."""
-    box = page.locator("#text")
-    head, body = text[4:].split("\n---\n", 1)
-    await box.fill(f"---\n{head}\n---\n{line}\n\n{body.lstrip()}")
+async def with_first_line(page: Page, line: str, body: str) -> None:
+    """`line` first in the page's text (its front matter is in the fields above), as typed."""
+    box = page.locator("#body")
+    await box.fill(f"{line}\n\n{body.lstrip()}")
     await box.press("End")  # an input event, as typing makes
 
 
@@ -106,7 +105,8 @@ async def test_an_editor_changes_a_page_and_a_second_publishes_it(
     await add_staff(runtime, "bolat", "editor")
     aigerim = await editor(browser, server.url, "aigerim")
     await aigerim.goto(f"/console/content/edit?doc={PAGE}")
-    original = await aigerim.locator("#text").input_value()
+    await expect(aigerim.locator("#title")).not_to_have_value("")  # the front matter as fields
+    original = await aigerim.locator("#body").input_value()
 
     await with_first_line(aigerim, BAD, original)
     findings = aigerim.locator("#studio-check .findings .error")
@@ -118,6 +118,7 @@ async def test_an_editor_changes_a_page_and_a_second_publishes_it(
     previews = aigerim.locator("#studio-check .preview")
     await expect(previews.filter(has_text="Telegram")).to_contain_text(NEW)
     await expect(previews.filter(has_text="WhatsApp")).to_contain_text(NEW)
+    await aigerim.evaluate("window.scrollTo(0, 0)")
     await screenshot(aigerim, "studio-edit.png")
     await aigerim.locator("#reason").fill("Баспана туралы кеңес")
     await aigerim.locator('button[name="submit"]').click()
