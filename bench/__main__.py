@@ -6,11 +6,12 @@ import os
 import subprocess
 import sys
 
-from bench import booklet, broadcast, search_quality, webhooks
+from bench import booklet, broadcast, search_quality, studio, webhooks
 
 search_quality.main()
 sys.argv = ["bench.booklet"]
 booklet.main()
+studio.main()
 for extra in ([], ["--kill"]):
     sys.argv = ["bench.broadcast", *extra]
     broadcast.main()
