@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -90,7 +91,8 @@ def texts_in(data: object) -> Iterator[tuple[str, str]]:
             yield from texts_in(value)
 
 
-def staff_only_messages(project: Path) -> set[str]:
+@lru_cache(maxsize=4)  # the code does not change while a process runs
+def staff_only_messages(project: Path) -> frozenset[str]:
     """Catalog messages that only the console shows (extracted from console/ and nowhere
     else): staff read them, people never do."""
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -103,4 +105,4 @@ def staff_only_messages(project: Path) -> set[str]:
         for _, _, message, _, _ in found:
             msgid = message if isinstance(message, str) else message[0]
             seen.setdefault(msgid, set()).add(folder)
-    return {msgid for msgid, folders in seen.items() if folders == {"console"}}
+    return frozenset(msgid for msgid, folders in seen.items() if folders == {"console"})

@@ -177,6 +177,7 @@ async def test_two_editors_on_one_page_lose_nothing(server: LiveServer) -> None:
     assert len(bodies) == 1 and FIRST_LINE in bodies[0]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_template_code_and_unknown_pages_are_refused(server: LiveServer) -> None:
     aigerim = await signed_in(server, "aigerim")
     text, parent = await opened(aigerim)
@@ -187,6 +188,7 @@ async def test_template_code_and_unknown_pages_are_refused(server: LiveServer) -
         assert (await aigerim.get("/console/content/edit", params={"doc": doc})).status_code == 404
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_a_fact_change_reaches_every_page_that_shows_it(server: LiveServer) -> None:
     key = "pavlodar.rent.flat_1room"
     aigerim, bolat = await signed_in(server, "aigerim"), await signed_in(server, "bolat")
@@ -209,6 +211,7 @@ async def test_a_fact_change_reaches_every_page_that_shows_it(server: LiveServer
     assert "123" in await ask(server, "")  # the housing page shows the new rent
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_editors_keep_to_their_region_and_see_no_cases(server: LiveServer) -> None:
     kostanay = await signed_in(server, "kostanay_editor", regions=("kostanay",))
     assert (await kostanay.get("/console/content/edit", params={"doc": PAGE})).status_code == 403
@@ -308,6 +311,7 @@ async def cli(database_url: str, *args: str):  # type: ignore[no-untyped-def]
     return await asyncio.to_thread(CliRunner().invoke, main, [*args, "--db", database_url])
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_facts_and_what_is_due_for_review(server: LiveServer) -> None:
     """The registry by region with edit links, and a fact past its review-by date listed
     under its region on the dashboard."""
@@ -330,6 +334,7 @@ async def test_facts_and_what_is_due_for_review(server: LiveServer) -> None:
     assert key in due.text and "2020-01-01" in due.text
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_translators_work_from_a_csv(server: LiveServer) -> None:
     """Kazakh beside Russian, paragraph by paragraph; the file back becomes changes for
     review; a broken file or a page failing the checks changes nothing."""
@@ -440,6 +445,7 @@ async def test_an_unanswered_question_becomes_content_and_its_asker_is_told_once
     assert told[0].payload["buttons"][0]["action"] == "t:pavlodar:housing"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_a_new_source_is_added_reviewed_and_then_citable(server: LiveServer) -> None:
     """A source is a document like a page: filled in, checked, reviewed; once published a
     fact may name it."""
@@ -469,6 +475,7 @@ async def test_a_new_source_is_added_reviewed_and_then_citable(server: LiveServe
     assert "is not defined" not in checked.text
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_the_weekly_digest_goes_once_on_monday_morning(runtime: Runtime) -> None:
     from datetime import UTC, datetime
 
@@ -491,6 +498,7 @@ async def test_the_weekly_digest_goes_once_on_monday_morning(runtime: Runtime) -
     assert not await digest.run_once() and len(sent) == 1, "once a week, whatever restarts"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_a_checklist_is_edited_whole_and_checked_as_a_checklist(server: LiveServer) -> None:
     """A YAML file of the package (here a checklist) is edited whole: checked in a copy of
     the package with it in place (a button over 20 characters, broken YAML: refused), and
@@ -522,6 +530,7 @@ async def test_a_checklist_is_edited_whole_and_checked_as_a_checklist(server: Li
     assert get_procedures().checklists["arrival"].button.ru == "По приезде"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # logic, not SQL
 async def test_next_years_mci_is_added_in_the_console_and_every_amount_follows(
     server: LiveServer,
 ) -> None:
