@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +129,46 @@ async def eventually(check, within: float = 10.0, interval: float = 0.05):  # ty
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def package_kept() -> Iterator[None]:
+    """A publish swaps the package of the whole process: put the one before back afterwards
+    (kept, not rebuilt). For the content studio's tests."""
+    from content import package, procedures, questionnaire
+
+    package.get_package()
+    saved = [(m._live, dict(m._live)) for m in (package, procedures, questionnaire)]
+    yield
+    for live, before in saved:
+        live.clear()
+        live.update(before)
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; browser tests skip without it
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Chromium for the console and studio browser tests (async Playwright)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        b = await p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield b
+        finally:
+            await b.close()

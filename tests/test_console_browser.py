@@ -15,15 +15,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import func, select
 
 from bot.app import create_app
 from storage.models import Case, Message
-from tests.conftest import LiveServer, eventually, make_settings
+from tests.conftest import CHROMIUM, LiveServer, eventually, make_settings
 from tests.console_helpers import PASSWORD, add_staff
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
         "Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
@@ -33,15 +32,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 TIMEOUT_MS = 10_000
@@ -58,18 +48,6 @@ async def server(tmp_path: Path, database_url: str) -> AsyncIterator[LiveServer]
     async with LiveServer(app) as live:
         live.app = app  # type: ignore[attr-defined]
         yield live
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        b = await p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 def last_bot(page: Page) -> Locator:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import filecmp
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -42,18 +41,7 @@ PAGE = "regions/pavlodar/housing.kk.md"
 FIRST_LINE = "Қоныс аударушыға: жаңа баспана туралы менің сынақ сөйлемім."
 
 
-@pytest.fixture(autouse=True)
-def shipped_package_after() -> Iterator[None]:
-    """A publish swaps the package of the whole process: put the one before back (kept,
-    not rebuilt)."""
-    from content import package, procedures, questionnaire
-
-    package.get_package()
-    saved = [(m._live, dict(m._live)) for m in (package, procedures, questionnaire)]
-    yield
-    for live, before in saved:
-        live.clear()
-        live.update(before)
+pytestmark = pytest.mark.usefixtures("package_kept")
 
 
 def edited(text: str, sentence: str = FIRST_LINE) -> str:
@@ -82,6 +70,22 @@ async def opened(console: Console, doc: str = PAGE) -> tuple[str, str]:
     inputs = dict(re.findall(r'<input id="(\w+)" name="\w+" value="([^"]*)"', page.text))
     form = {k: html.unescape(v) for k, v in {**inputs, **areas}.items()}
     return frontmatter.compose(frontmatter.from_form(form)), parent.group(1)
+
+
+async def waiting_change(console: Console) -> str:
+    """The id of the first change on the review page, as its approve form holds it."""
+    review = await console.get("/console/content/review")
+    found = re.search(r'name="id" value="(\d+)"', review.text)
+    assert found, "a change waits for review"
+    return found.group(1)
+
+
+async def approve_waiting(console: Console) -> None:
+    """A second editor publishes the change waiting for review."""
+    rev_id = await waiting_change(console)
+    assert (
+        await console.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    ).status_code == 303
 
 
 async def ask(server: LiveServer, question: str) -> str:
@@ -150,9 +154,7 @@ async def test_edit_check_review_publish_stale_and_rollback(server: LiveServer) 
     assert (
         await aigerim.post("/console/content/rollback", {"doc": PAGE, "id": "0"})
     ).status_code == 303
-    review = await bolat.get("/console/content/review")
-    rev_id = re.search(r'name="id" value="(\d+)"', review.text).group(1)  # type: ignore[union-attr]
-    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    await approve_waiting(bolat)
     assert FIRST_LINE not in await ask(server, "")
     async with server.app.state.runtime.db.sessions() as s:
         actions = set(await s.scalars(select(AuditEntry.action)))
@@ -204,9 +206,7 @@ async def test_a_fact_change_reaches_every_page_that_shows_it(server: LiveServer
             {"doc": f"fact:{key}", "text": new, "parent": parent, "submit": "1"},
         )
     ).status_code == 303
-    review = await bolat.get("/console/content/review")
-    rev_id = re.search(r'name="id" value="(\d+)"', review.text).group(1)  # type: ignore[union-attr]
-    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    await approve_waiting(bolat)
     assert get_package().lib.facts[key].value == 123456 != spec.value
     assert "123" in await ask(server, "")  # the housing page shows the new rent
 
@@ -232,9 +232,7 @@ async def test_a_publish_under_load_gives_no_error_and_no_mixed_answer(server: L
         "/console/content/save",
         {"doc": PAGE, "text": edited(text), "parent": parent, "submit": "1"},
     )
-    rev_id = re.search(
-        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
-    ).group(1)  # type: ignore[union-attr]
+    rev_id = await waiting_change(bolat)
     title = get_package().lib.entries[("pavlodar/housing", "kk")].title
 
     async def person() -> str:
@@ -427,10 +425,7 @@ async def test_an_unanswered_question_becomes_content_and_its_asker_is_told_once
     scheduler = Scheduler(runtime.db, runtime.settings)
     noon = utcnow().replace(hour=6)  # 12:00 in Kazakhstan: outside quiet hours
     assert await scheduler.answer_notices(noon) == 0, "not before the page is published"
-    rev_id = re.search(
-        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
-    ).group(1)  # type: ignore[union-attr]
-    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    await approve_waiting(bolat)
     assert asked in get_package().lib.entries[("pavlodar/housing", "kk")].questions
     assert await scheduler.answer_notices(noon) == 1
     assert await scheduler.answer_notices(noon) == 0, "once"
@@ -462,10 +457,7 @@ async def test_a_new_source_is_added_reviewed_and_then_citable(server: LiveServe
     )
     form = {"doc": doc, "text": filled, "parent": parent, "submit": "1"}
     assert (await aigerim.post("/console/content/save", form)).status_code == 303
-    rev_id = re.search(
-        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
-    ).group(1)  # type: ignore[union-attr]
-    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    await approve_waiting(bolat)
     assert get_package().lib.source("krisha-pavlodar-2026") is not None
     fact, parent = await opened(aigerim, "fact:pavlodar.rent.flat_1room")
     cited = re.sub(r"source: .*", "source: krisha-pavlodar-2026", fact, count=1)
@@ -523,10 +515,7 @@ async def test_a_checklist_is_edited_whole_and_checked_as_a_checklist(server: Li
     renamed = text.replace(f'ru: "{old}"', 'ru: "По приезде"', 1)
     form = {"doc": doc, "text": renamed, "parent": parent, "submit": "1"}
     assert (await aigerim.post("/console/content/save", form)).status_code == 303
-    rev_id = re.search(
-        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
-    ).group(1)  # type: ignore[union-attr]
-    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    await approve_waiting(bolat)
     assert get_procedures().checklists["arrival"].button.ru == "По приезде"
 
 
@@ -548,10 +537,7 @@ async def test_next_years_mci_is_added_in_the_console_and_every_amount_follows(
     )
     form = {"doc": doc, "text": spec, "parent": parent, "submit": "1"}
     assert (await aigerim.post("/console/content/save", form)).status_code == 303
-    rev_id = re.search(
-        r'name="id" value="(\d+)"', (await bolat.get("/console/content/review")).text
-    ).group(1)  # type: ignore[union-attr]
-    await bolat.post("/console/content/decide", {"id": rev_id, "approve": "1"})
+    await approve_waiting(bolat)
     lib = get_package().lib
     assert lib.latest_mci_year() == 2027 and lib.mci[2027][0] == 4500
     renderer = get_package().renderer

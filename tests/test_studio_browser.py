@@ -9,35 +9,23 @@ Needs Debian's Chromium at /usr/bin/chromium; skipped without it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.app import create_app
 from tests.conftest import LiveServer, make_settings
 from tests.console_helpers import PASSWORD, add_staff
-from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, screenshot
+from tests.test_console_browser import DESKTOP, TIMEOUT_MS, screenshot
 
-pytestmark = pytest.mark.browser
 PAGE = "regions/pavlodar/housing.kk.md"
 NEW = "Жаңа сөйлем: Павлодарда баспана іздеуді ерте бастаңыз."
 BAD = "Бір бөлмелі пәтер 150 000 теңге тұрады."
 
 
-@pytest.fixture(autouse=True)
-def shipped_package_after() -> Iterator[None]:
-    """A publish swaps the package of the whole process: put the one before back (kept,
-    not rebuilt)."""
-    from content import package, procedures, questionnaire
-
-    package.get_package()
-    saved = [(m._live, dict(m._live)) for m in (package, procedures, questionnaire)]
-    yield
-    for live, before in saved:
-        live.clear()
-        live.update(before)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("package_kept")]
 
 
 @pytest.fixture
@@ -47,20 +35,6 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with LiveServer(app) as live:
         live.app = app  # type: ignore[attr-defined]
         yield live
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    async with async_playwright() as p:
-        b = await p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 async def editor(browser: Browser, url: str, login: str) -> Page:
