@@ -68,7 +68,7 @@ async def tree(request: Request, signed: Editor) -> HTMLResponse:
 
 
 def _order(topic: Any) -> int:
-    return getattr(topic, "order", 0)
+    return topic.order
 
 
 @router.get("/console/content/edit", response_class=HTMLResponse)
@@ -246,7 +246,7 @@ async def translate(request: Request, signed: Editor, page: str) -> HTMLResponse
     async with runtime_of(request).db.sessions() as s:
         for lang in LANGS:
             text, _ = await revisions.text_of(s, kk.sibling(lang))
-            columns[lang] = [p for p in text.split("\n---\n", 1)[-1].split("\n\n") if p.strip()]
+            columns[lang] = [p for p in translation_csv.split(text)[1] if p.strip()]
         stale = await revisions.stale(s, kk)
     rows = max(len(c) for c in columns.values())
     table = [

@@ -48,8 +48,7 @@ def _when(ctx: Context, dt: datetime | None) -> str:
 
 
 def _channel(ctx: Context, channel: str) -> str:
-    name = CHANNEL_NAMES.get(channel, channel)
-    return name if name[0].isupper() else ctx._(name)
+    return ctx._(CHANNEL_NAMES.get(channel, channel))  # a platform's name is its own msgid
 
 
 async def describe(ctx: Context) -> tuple[list[str], list[Message]]:
