@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from content.yamlfast import load_yaml
+
 PERIOD = r"^(\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2})?)?|unknown)$"
 
 
@@ -191,7 +193,7 @@ def load_facts(folder: Path) -> tuple[dict[str, Fact], list[tuple[Path, str]]]:
     problems: list[tuple[Path, str]] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             problems.append((path, f"bad YAML: {exc}"))
             continue

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from content.model import LANGS
+from content.yamlfast import load_yaml
 
 ROOT = Path(__file__).parent
 # Quoted speech and bracketed alternatives may use any variant: «…», "…", “…”, (…).
@@ -42,7 +41,7 @@ class Misuse:
 def load(path: Path = ROOT / "glossary.yaml") -> list[Term]:
     if not path.exists():  # a content tree may do without one
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     terms = []
     for tid, spec in (data.get("terms") or {}).items():
         variants = {

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from content.loader import ROOT, Problem, Trilingual, _rel
+from content.yamlfast import load_yaml
 
 FOLDER = ROOT / "questionnaire"
 PROFILE_FIELDS = (
@@ -83,7 +84,7 @@ def load(folder: Path = FOLDER) -> tuple[Questionnaires | None, list[Problem]]:
     def read(name: str) -> dict:
         path = folder / name
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return load_yaml(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             problems.append(Problem(level="error", path=_rel(path), message=str(exc)[:200]))
             return {}
