@@ -1,12 +1,15 @@
 """One spelling for Kazakh and Russian however they are typed: Cyrillic with Kazakh letters,
 Kazakh with Russian letters in their place, any of the Latin alphabets (2017 apostrophes,
-2018 acutes, 2021 diacritics), ASCII digraphs. Everything folds onto a coarse Latin form, so
-"Қостанайда", "костанайда", "Qostanaıda" and "kostanaida" are the same word."""
+2018 acutes, 2021 diacritics), ASCII digraphs, and the Arabic script of Kazakhs from China.
+Everything folds onto a coarse Latin form, so "Қостанайда", "костанайда", "Qostanaıda",
+"kostanaida" and "قوستانايدا" are the same word."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from content.scripts import from_arabic
 
 _CYRILLIC = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "e",
@@ -37,9 +40,13 @@ _DIGRAPHS = [
 ]  # fmt: skip
 _TABLE = str.maketrans({**_CYRILLIC, **{k.upper(): v for k, v in _CYRILLIC.items()}, **_LATIN})
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+# Arabic-script Kazakh goes to Cyrillic first; the check keeps other text off that path.
+_ARABIC = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def normalise(text: str) -> str:
+    if _ARABIC.search(text):
+        text = from_arabic(text)
     text = text.casefold().translate(_TABLE)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
