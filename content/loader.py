@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from content.facts import load_facts
 from content.model import LANGS, PROGRAMME, Entry, Library, Region, Source, Topic
+from content.places import load_places
+from content.yamlfast import load_yaml
 
 ROOT = Path(__file__).resolve().parent
 MORE = "<!-- more -->"
@@ -79,7 +81,7 @@ class RegionModel(BaseModel):
 
 def _yaml(path: Path, problems: list[Problem]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(Problem(level="error", path=_rel(path), message=f"bad YAML: {exc}"))
         return None
@@ -120,6 +122,12 @@ def load(root: Path = ROOT) -> tuple[Library, list[Problem]]:
     for path in sorted(root.glob("programme/*.md")) + sorted(root.glob("regions/*/*.md")):
         if entry := _entry(path, problems):
             lib.entries[(entry.key, entry.lang)] = entry
+    lib.places, place_problems = load_places(root / "places")
+    for path, message in place_problems:
+        _error(problems, path, message)
+    for rid in lib.regions:
+        if not lib.places.receiving.get(rid, True):
+            _error(problems, root / "places" / f"{rid}.yaml", f"{rid} receives: say so")
     return lib, problems
 
 
@@ -200,7 +208,7 @@ def parse_entry(path: Path, text: str, problems: list[Problem]) -> Entry | None:
         return None
     head, body = text[4:].split("\n---\n", 1)
     try:
-        meta = FrontMatter.model_validate(yaml.safe_load(head) or {})
+        meta = FrontMatter.model_validate(load_yaml(head) or {})
     except (yaml.YAMLError, ValidationError) as exc:
         _error(problems, path, exc if isinstance(exc, ValidationError) else f"bad YAML: {exc}")
         return None

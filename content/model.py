@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from content.facts import Fact
+from content.places import Gazetteer
 
 LANGS = ("kk", "ru", "en")
 PROGRAMME = "programme"
@@ -73,6 +74,7 @@ class Library:
     sources: dict[str, Source]  # one namespace, whichever sources*.yaml defines them
     facts: dict[str, Fact] = field(default_factory=dict)
     entries: dict[tuple[str, str], Entry] = field(default_factory=dict)  # (key, lang)
+    places: Gazetteer = field(default_factory=Gazetteer)
 
     def entry(self, key: str, lang: str) -> Entry | None:
         return self.entries.get((key, lang))

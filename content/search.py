@@ -11,31 +11,24 @@ spelling, so a Kazakh question typed in Latin letters still finds the Kazakh sec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from content.model import PROGRAMME, Library
 from content.normalise import normalise
+from content.questions import questions
 from content.render import CITE, TEMPLATE_CALL
+from content.tfidf import QueryVectorizer
+from content.where import PlaceNames, Where
 
-# Case and possessive endings that may follow a place name (normalised spelling).
-_ENDINGS = (
-    "", "da", "de", "ta", "te", "ga", "ge", "ka", "ke", "na", "ne", "dan", "den", "tan", "ten",
-    "nan", "nen", "dyn", "din", "tyn", "tin", "nyn", "nin", "dagy", "degi", "tagy", "tegi",
-    "dagi", "sy", "si", "ny", "ni", "e", "a", "u", "om", "oi", "ya", "skoi", "skaya", "skii",
-    "skui", "skuyu", "ski", "ke", "ka", "i", "y", "ka", "ga",
-)  # fmt: skip
 HEAD_WEIGHT = 0.7  # what a section is about counts more than the words of its text
 TOPIC_WEIGHT = 0.5  # the classifier's share of the final score; retrieval has the rest
-_DATIVE = ("ga", "ge", "ka", "ke", "a", "e")
-# Word forms that look like place names but are common words: "оралу" (to return).
-_NOT_PLACES = frozenset({"oralu", "oralyp", "oraldy", "oralgan", "oralsa"})
 # Question words and particles that say nothing about the topic (normalised spelling);
 # "қандай" in particular would otherwise look like "қандас".
 _FILLER_WORDS = frozenset({
     "kandai", "kalai", "ne", "neshe", "ma", "me", "ba", "be", "pa", "pe", "bar", "jok",
-    "turaly", "aitip", "ber",  # kk
+    "turaly", "aitip", "ber", "she", "al", "alde", "jane", "kalay",  # kk
     "kak", "kakoi", "kakaya", "kakoe", "kakie", "kakovo", "chto", "eto", "li", "v", "vo", "na",
     "o", "ob", "po", "u", "s", "i", "a",  # ru
     "what", "how", "is", "are", "the", "an", "in", "of", "for", "to", "do", "does", "there",
@@ -62,6 +55,15 @@ class Result:
     region: str | None
     title: str
     score: float
+    place: str | None = None  # the town the question named, when it decided the region
+    # When a town's name fits several regions ("Аксу"): (region, place) to choose from.
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Asked:
+    results: list[Result]  # for the (first) question of a message
+    also: list[Result]  # the best section for each other question in it
 
 
 class Index:
@@ -71,7 +73,7 @@ class Index:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.lib = lib
-        self._aliases, self._phrases, self._bare = _alias_table(lib)
+        self.places = PlaceNames(lib)
         docs = [(key, lang, e) for (key, lang), e in sorted(lib.entries.items())]
         self.rows = [(key, lang) for key, lang, _ in docs]
         heads = [normalise(" ".join([e.title, *e.keywords, *e.questions])) for _, _, e in docs]
@@ -80,8 +82,12 @@ class Index:
             analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32
         )
         self.vectorizer.fit(heads + bodies or ["-"])  # an empty package still answers "nothing"
-        self.heads = self.vectorizer.transform(heads or ["-"])
-        self.bodies = self.vectorizer.transform(bodies or ["-"])
+        # Head and text weighed once, stored by column: a question has a few dozen n-grams,
+        # so its scores are those columns times its weights (a sparse product costs more).
+        weighed = HEAD_WEIGHT * self.vectorizer.transform(heads or ["-"])
+        weighed += (1 - HEAD_WEIGHT) * self.vectorizer.transform(bodies or ["-"])
+        self.sections = weighed.tocsc()
+        self.query_vector = QueryVectorizer(self.vectorizer).vector
         self._train_topics(docs)
 
     def _train_topics(self, docs: list) -> None:  # type: ignore[type-arg]
@@ -111,55 +117,65 @@ class Index:
         # milliseconds instead of seconds (docs/benchmarks.md).
         centroids = np.vstack([np.asarray(x[y == c].mean(axis=0)) for c in self.classes])
         self.centroids = normalize(centroids).astype(np.float32)
+        self.by_ngram = np.ascontiguousarray(self.centroids.T)  # a question's rows, quickly
+        self.topic_vector = QueryVectorizer(self.topic_vectorizer).vector
 
     def topic_probabilities(self, words: str) -> dict[str, float]:
         """Softmax of cosine similarity to each topic's centroid."""
         if not self.classes:
             return {}
-        sims = np.asarray(self.topic_vectorizer.transform([words]) @ self.centroids.T).ravel()
+        idx, data = self.topic_vector(words)
+        sims = data @ self.by_ngram[idx] if len(idx) else np.zeros(len(self.classes))
         weights = np.exp((sims - sims.max()) * SHARPNESS)
         return dict(zip(self.classes, (weights / weights.sum()).tolist(), strict=True))
 
     def region_of(self, query: str) -> tuple[str | None, str]:
-        """The region a query names, and the query without the words that named it."""
-        words = normalise(query).split()
-        found: str | None = None
-        rest: list[str] = []
-        i = 0
-        while i < len(words):
-            region, size = self._match_at(words, i)
-            if region and found in (None, region):
-                found, i = region, i + size
-            else:
-                rest.append(words[i])
-                i += 1
-        return found, " ".join(rest)
+        """The region a query names, and the query without the words that named places."""
+        where = self.places.where(query)
+        return where.region, where.rest
 
-    def _match_at(self, words: list[str], i: int) -> tuple[str | None, int]:
-        for size in (3, 2):  # multi-word names first: "soltustik kazakstan oblysy"
-            if i + size <= len(words) and (r := self._phrases.get(" ".join(words[i : i + size]))):
-                return r, size
-        word = words[i]
-        if word in _NOT_PLACES:
-            return None, 1
-        if word == "karaganda" and i and words[i - 1].endswith(_DATIVE):
-            return None, 1  # "Алматыға қарағанда" is "compared with Almaty", not a place
-        if word == "semei" and i and _counts_families(words[i - 1]):
-            return None, 1  # "сколько семей", "для многодетных семей": families, not Semey
-        return self._aliases.get(word) or _fuzzy_alias(word, self._bare), 1
+    @staticmethod
+    def _topic_words(rest: str) -> str:
+        return " ".join(w for w in rest.split() if w not in _FILLER)
 
-    def search(self, query: str, lang: str = "kk", k: int = 3) -> list[Result]:
+    def ask(self, text: str, lang: str = "kk", k: int = 3) -> Asked:
+        """A whole message: the sections for its first question, and the best section of
+        each other question. A place named anywhere in it holds for every question ("I move
+        to Pavlodar with three children. Is it easy to find work there?")."""
+        parts = questions(text)
+        if len(parts) <= 1 and not (parts and len(parts[0]) < len(text)):
+            return Asked(self.search(text, lang, k), [])
+        context = self.places.where(text)
+        main = self.search(parts[0], lang, k, context=context)
+        also: list[Result] = []
+        for before, part in pairwise(parts):
+            if not self._topic_words(self.places.where(part).rest):
+                # "…, а в Павлодаре?": the question of the clause before, for another place
+                part = f"{self.places.where(before).rest} {part}"
+            found = self.search(part, lang, 1, context=context)
+            seen = [r.key for r in [*main[:1], *also]]
+            if found and found[0].key not in seen:
+                also.append(found[0])
+        return Asked(main, also)
+
+    def search(
+        self, query: str, lang: str = "kk", k: int = 3, context: Where | None = None
+    ) -> list[Result]:
+        """`context`: where the rest of the message said, for a question that names no place."""
         if not self.rows:
             return []
-        region, topic_words = self.region_of(query)
-        words = " ".join(w for w in topic_words.split() if w not in _FILLER)
+        where = self.places.where(query)
+        inherited = bool(context and where.region is None and not where.choices)
+        if context and inherited:
+            where = Where(context.region, context.place, context.choices, where.rest)
+        region = where.region
+        words = self._topic_words(where.rest)
         if region and all(w in _ABOUT for w in words.split()):
             # just a place name: "Павлодар туралы", "Атырау облысы қандай", "о Костанае"
-            return [self._result(f"{region}/overview", 1.0, lang)]
+            return [self._result(f"{region}/overview", 1.0, lang, where)]
         words = words or normalise(query)
-        vec = self.vectorizer.transform([words])
-        scores = HEAD_WEIGHT * (self.heads @ vec.T).toarray().ravel()
-        scores += (1 - HEAD_WEIGHT) * (self.bodies @ vec.T).toarray().ravel()
+        idx, data = self.query_vector(words)
+        scores = self.sections[:, idx] @ data if len(idx) else np.zeros(len(self.rows))
         retrieval: dict[str, float] = {}
         for (key, _lang), score in zip(self.rows, scores, strict=True):
             scope, topic = key.split("/", 1)
@@ -175,65 +191,21 @@ class Index:
             scope, topic = key.split("/", 1)
             p = probs.get(("p:" if scope == PROGRAMME else "r:") + topic, 0.0)
             combined = TOPIC_WEIGHT * p + (1 - TOPIC_WEIGHT) * score
-            out_of_scope = (scope == PROGRAMME) == (region is not None)
+            # A place from another sentence is context, not what this question is about.
+            out_of_scope = (scope == PROGRAMME) == (region is not None) and not inherited
             best[key] = combined * (OTHER_SCOPE if out_of_scope else 1.0)
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:k]
-        return [self._result(key, score, lang) for key, score in ranked]
+        return [self._result(key, score, lang, where) for key, score in ranked]
 
-    def _result(self, key: str, score: float, lang: str) -> Result:
+    def _result(self, key: str, score: float, lang: str, where: Where) -> Result:
         scope, topic = key.split("/", 1)
         region = None if scope in (PROGRAMME, "regions") else scope
         entry = self.lib.entry(key, lang) or self.lib.entry(key, "kk")
         title = entry.title if entry else self.lib.topics["region"][topic].label[lang]
-        return Result(key=key, topic=topic, region=region, title=title, score=round(score, 4))
-
-
-def _counts_families(previous: str) -> bool:
-    return (
-        previous.isdigit()
-        or previous in {"skolko", "neskolko", "mnogo", "malo", "dlya", "iz", "ot", "ryad"}
-        or previous.endswith(("yh", "ih", "ov", "ev"))  # многодетных, молодых, членов
-    )
+        place = where.place if region and region == where.region else None
+        choices = where.choices if scope == "regions" else ()
+        return Result(key, topic, region, title, round(score, 4), place, choices)
 
 
 def _plain(text: str) -> str:
     return CITE.sub("", TEMPLATE_CALL.sub("", text))
-
-
-def _alias_table(
-    lib: Library,
-) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, str]]]:
-    """Normalised alias words with their endings → region, multi-word aliases → region, and
-    the bare words for typo matching. Words shared by regions ("oblysy", "kazakstan") are
-    dropped, since they do not tell regions apart."""
-    owners: dict[str, set[str]] = {}
-    phrases: dict[str, set[str]] = {}
-    for region in lib.regions.values():
-        names = [*region.aliases, *region.name.values(), *region.centre.values(), region.id]
-        for alias in names:
-            words = normalise(alias.replace("_", " ")).split()
-            table = owners if len(words) == 1 else phrases
-            for ending in _ENDINGS:
-                table.setdefault(" ".join(words) + ending, set()).add(region.id)
-    unique = {w: next(iter(r)) for w, r in owners.items() if len(r) == 1 and len(w) >= 3}
-    bare: dict[str, dict[str, str]] = {}
-    for w, r in unique.items():
-        if len(w) >= 5 and _is_bare(w, unique):
-            bare.setdefault(w[0], {})[w] = r
-    return unique, {p: next(iter(r)) for p, r in phrases.items() if len(r) == 1}, bare
-
-
-def _is_bare(word: str, table: dict[str, str]) -> bool:
-    return not any(word.endswith(e) and word[: -len(e)] in table for e in _ENDINGS if e)
-
-
-def _fuzzy_alias(word: str, bare: dict[str, dict[str, str]]) -> str | None:
-    """A misspelt place name: close to an alias, followed by a known ending. Only names that
-    start with the same letter are tried: typos rarely hit the first one."""
-    if len(word) < 5:
-        return None
-    for alias, region in bare.get(word[0], {}).items():
-        head, tail = word[: len(alias)], word[len(alias) :]
-        if tail in _ENDINGS and len(alias) >= 5 and fuzz.ratio(head, alias) >= 80:
-            return region
-    return None

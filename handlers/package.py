@@ -4,7 +4,8 @@
 Action ids (short ASCII, Telegram allows 64 bytes):
   regions                 the receiving regions
   r:<region>              a region's overview and its topics
-  t:<region>:<topic>      a region's topic; tm:… its detail
+  t:<region>:<topic>      a region's topic; tm:… its detail; t:<region>:<topic>:<place>
+                          the same, said for a town of the region ("Екібастұз — …")
   ask:<topic>             a region topic asked without a region: which region?
   cmp:<region>:<topic>    compare with which region?; cmp2:<a>:<b>:<topic> the comparison
   prog                    the programme-wide sections
@@ -35,6 +36,7 @@ REGIONS = N_("Regions")
 PROGRAMME_LABEL = N_("Programme")
 MENU = N_("Menu")
 COMPARE = N_("Compare with another region")
+IN_REGION = N_("{place} — {region}. What I know for the region:")
 
 
 def package() -> Package:
@@ -74,12 +76,17 @@ async def on_region(ctx: Context) -> None:
 
 @router.action("t", "tm")
 async def on_topic(ctx: Context) -> None:
-    region, _, topic = ctx.args.partition(":")
-    if package().lib.entry(f"{region}/{topic}", "kk") is None:
+    """`t:<region>:<topic>`, or `t:<region>:<topic>:<place>` when a town was chosen."""
+    region, topic, place = [*ctx.args.split(":"), "", ""][:3]
+    lib = package().lib
+    known_place = lib.places.places.get(place)
+    if lib.entry(f"{region}/{topic}", "kk") is None or (
+        place and (known_place is None or known_place.region != region)
+    ):
         await outdated_button(ctx)
         return
     part = "more" if ctx.incoming.action and ctx.incoming.action.startswith("tm:") else "short"
-    await show_topic(ctx, region, topic, part=part)
+    await show_topic(ctx, region, topic, part=part, place=place or None)
 
 
 @router.action("ask")
@@ -148,7 +155,10 @@ async def on_compare_two(ctx: Context) -> None:
     ctx.reply("\n\n".join(parts), buttons, formatted=True)
 
 
-async def show_topic(ctx: Context, region: str | None, topic: str, part: str = "short") -> None:
+async def show_topic(
+    ctx: Context, region: str | None, topic: str, part: str = "short", place: str | None = None
+) -> None:
+    """A topic's page; `place`, a town the person named, is said first with its region."""
     p = package()
     key = f"{region or PROGRAMME}/{topic}"
     entry = p.lib.entry(key, ctx.locale) or p.lib.entry(key, "kk")
@@ -158,6 +168,10 @@ async def show_topic(ctx: Context, region: str | None, topic: str, part: str = "
     text = p.renderer.render(entry, part, ctx.fmt)
     if part == "short":
         text = f"{_bold(entry.title, ctx.fmt)}\n\n{text}"
+    if region and (town := p.lib.places.places.get(place or "")):
+        name = region_name(region, ctx.locale)
+        where = ctx._(IN_REGION, place=town.name[ctx.locale], region=name)
+        text = f"📍 {html.escape(where) if ctx.fmt == 'html' else where}\n\n{text}"
     # A region's overview, however it was reached (its button, its name typed, a question),
     # opens the region: its features and all its topics.
     with_topics = region is not None and topic == "overview" and part == "short"

@@ -14,7 +14,7 @@ from handlers import handoff
 from handlers.handoff import wants_person
 from handlers.language import ask_language
 from handlers.menu import back_to_menu, menu_buttons, outdated_button
-from handlers.package import ask_region, package, show_topic
+from handlers.package import MENU, ask_region, package, region_button, show_topic
 from storage.models import UnansweredQuestion, parse_id
 
 router = Router("search")
@@ -44,6 +44,8 @@ NOT_FOUND = N_(
     "write my answers. You can ask a caseworker, or look through the menu."
 )
 ALSO = N_("Or perhaps you meant:")
+ALSO_ASKED = N_("You also asked about this:")
+WHICH_PLACE = N_("There is more than one {place}. Which region is yours?")
 
 
 @router.message("text")
@@ -57,12 +59,17 @@ async def on_text(ctx: Context) -> None:
     if wants_person(query):
         await handoff.on_request(ctx)
         return
-    results = package().index.search(query, lang=ctx.locale, k=3)
+    asked = package().index.ask(query, lang=ctx.locale, k=3)
+    results = asked.results
     if not results or results[0].score < FOUND:
         await _not_found(ctx, query, results)
         return
     best = results[0]
     await answer(ctx, best)
+    also = [r for r in asked.also if r.score >= FOUND]
+    if also:  # the other questions of the message, one button each
+        ctx.reply(ctx._(ALSO_ASKED), [Button(r.title, action_for(r)) for r in also])
+        return
     unsure = best.score < SURE or (len(results) > 1 and best.score - results[1].score < MARGIN)
     if unsure:
         others = [r for r in results[1:] if r.score >= FOUND]
@@ -83,17 +90,31 @@ def smalltalk(ctx: Context, query: str) -> bool:
 
 
 async def answer(ctx: Context, result: Result) -> None:
-    if result.key.startswith("regions/"):
+    if result.choices:
+        which_place(ctx, result)
+    elif result.key.startswith("regions/"):
         ask_region(ctx, result.topic)
     else:
-        await show_topic(ctx, result.region, result.topic)
+        await show_topic(ctx, result.region, result.topic, place=result.place)
+
+
+def which_place(ctx: Context, result: Result) -> None:
+    """A town's name that several regions have ("Аксу", "Есіл"): which one, by its region."""
+    places = package().lib.places.places
+    name = places[result.choices[0][1]].name[ctx.locale]
+    buttons = [
+        Button(region_button(region, ctx.locale), f"t:{region}:{result.topic}:{place}")
+        for region, place in result.choices
+    ]
+    ctx.reply(ctx._(WHICH_PLACE, place=name), [*buttons, Button(ctx._(MENU), "menu")])
 
 
 def action_for(result: Result) -> str:
     if result.key.startswith("regions/"):
         return f"ask:{result.topic}"
     if result.region:
-        return f"t:{result.region}:{result.topic}"
+        place = f":{result.place}" if result.place else ""
+        return f"t:{result.region}:{result.topic}{place}"
     return f"p:{result.topic}"
 
 
