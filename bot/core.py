@@ -25,6 +25,7 @@ from bot.outbox import PRIORITY_REPLY, new_rows, promote
 from bot.settings import Settings
 from bot.textsplit import clean_text
 from bot.types import Incoming
+from content.normalise import normalise
 from content.package import package_pinned
 from storage.db import Database, unavailable
 from storage.models import Contact, Message, ProcessedUpdate, utcnow
@@ -102,6 +103,8 @@ class Core:
                 if inc.update_id and not await self._first_time(s, inc):
                     raise _Duplicate
                 contact = await self._contact(s, inc)
+                if inc.edited and await self._unchanged(s, contact, inc):
+                    return contact.id, set()  # a re-worded nothing: the answer stands
                 self._press_typed_button(inc, contact)
                 fmt = "html" if self.caps[inc.channel].html else "plain"
                 ctx = Context(
@@ -128,6 +131,22 @@ class Core:
         s.add(ProcessedUpdate(channel=inc.channel, update_id=inc.update_id))
         await s.flush()
         return True
+
+    @staticmethod
+    async def _unchanged(s: AsyncSession, contact: Contact, inc: Incoming) -> bool:
+        """An edit that leaves the words as they were (a typo's case, a space) or edits a
+        message the bot never had needs no second answer."""
+        before = await s.scalar(
+            select(Message.text)
+            .where(
+                Message.contact_id == contact.id,
+                Message.direction == "in",
+                Message.external_id == inc.message_id,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        return before is None or normalise(before) == normalise(inc.text or "")
 
     async def _contact(self, s: AsyncSession, inc: Incoming) -> Contact:
         contact = await s.scalar(
@@ -177,6 +196,8 @@ class Core:
         # own number before its position.
         exact = (
             [b for b in buttons if typed == b["label"].casefold()]
+            # as read: a label shown in Latin or Arabic letters, typed back in either
+            or [b for b in buttons if normalise(typed) == normalise(b["label"]) != ""]
             or [b for b in buttons if numbers and b["label"].startswith(f"{typed}. ")]
             or [b for i, b in enumerate(buttons, 1) if numbers and typed == str(i)]
         )

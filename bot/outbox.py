@@ -10,7 +10,7 @@ and a campaign message is settled as sent (a person never gets the same news twi
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Update, and_, exists, select, update
@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from bot.textsplit import split_text
 from bot.types import Reply
+from content.scripts import render
 from storage.db import Database
 from storage.models import Contact, Message, utcnow
 
@@ -27,8 +28,14 @@ PRIORITY_BULK = 10
 UNFINISHED = ("pending", "sending")
 
 
-def new_rows(contact: Contact, reply: Reply, text_limit: int, priority: int) -> list[Message]:
-    """One row per platform message: long text is split, buttons ride on the last part."""
+def new_rows(
+    contact: Contact, reply: Reply, text_limit: int, priority: int, *, as_written: bool = False
+) -> list[Message]:
+    """One row per platform message: long text is split, buttons ride on the last part.
+    Kazakh is written in the script its reader chose, buttons too; `as_written`: a
+    caseworker's own words go as they were typed."""
+    if not as_written:
+        reply = for_reader(contact, reply)
     payload = reply.to_payload()
     fmt = {"fmt": payload["fmt"]} if "fmt" in payload else {}
     fmt["lang"] = contact.locale  # channels word their own controls (a list's button)
@@ -42,6 +49,21 @@ def new_rows(contact: Contact, reply: Reply, text_limit: int, priority: int) -> 
         buttons = payload["buttons"] if i == len(parts) - 1 else []
         rows.append(_row(contact, "text", part, {"buttons": buttons, **fmt}, priority))
     return rows
+
+
+def for_reader(contact: Contact, reply: Reply) -> Reply:
+    """The reply in the contact's script: content stays Cyrillic, converted as it is queued
+    (figures, links and the names of sources stay as they are)."""
+    script = (contact.script or "cyrl") if contact.locale == "kk" else "cyrl"
+    media = reply.media
+    if media and media.caption:
+        media = replace(media, caption=render(media.caption, script))
+    return Reply(
+        text=render(reply.text, script),
+        buttons=[replace(b, label=render(b.label, script)) for b in reply.buttons],
+        media=media,
+        fmt=reply.fmt,
+    )
 
 
 def enqueue(s: AsyncSession, contact: Contact, reply: Reply, priority: int) -> None:

@@ -87,6 +87,7 @@ class Incoming:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     location: tuple[float, float] | None = None
     phone: str | None = None  # the sender's number as the platform gives it (WhatsApp)
+    edited: bool = False  # the person corrected a message they had sent (message_id is its id)
     # Set by the core when a typed number or label pressed one of the last buttons.
     pressed_label: str | None = None
     # The text as typed, before IINs in it were masked: only the status lookup reads it.

@@ -182,7 +182,8 @@ async def reply(request: Request, case_id: RowId, signed: SignedIn, data: Form) 
     async with _held(runtime, signed, case_id) as (s, case, contact):
         if case.status == "closed":
             return back(f"/console/cases/{case_id}?notice=closed")
-        rows = new_rows(contact, Reply(text=text), CAPS[contact.channel].max_text, PRIORITY_REPLY)
+        limit = CAPS[contact.channel].max_text
+        rows = new_rows(contact, Reply(text=text), limit, PRIORITY_REPLY, as_written=True)
         for row in rows:
             row.staff_id, row.payload = (
                 signed.staff.id,

@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field, ValidationError
 from content.loader import ROOT, Problem, Trilingual, _rel
 from content.model import Library, Source
 from content.render import source_date
+from content.scripts import MARK
+from content.yamlfast import load_yaml
 
 Id = Field(pattern=r"^[a-z0-9_]{1,32}$")
 Per = Literal[
@@ -98,7 +100,7 @@ class Procedures:
 
 def _read(path: Path, problems: list[Problem]) -> dict:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         problems.append(Problem(level="error", path=_rel(path), message=str(exc)[:300]))
         return {}
@@ -178,7 +180,7 @@ def source_line(lib: Library, source_id: str, lang: str) -> str:
     src = source(lib, source_id)
     if src is None:
         return ""
-    return f"{src.publisher[lang]}, {source_date(src.date, lang)}"
+    return f"{MARK}{src.publisher[lang]}{MARK}, {source_date(src.date, lang)}"
 
 
 _building = threading.Lock()

@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from bot.i18n import N_, Translator
 from content.facts import UNITS
 from content.model import Entry, Library, Source
+from content.scripts import MARK as KEEP  # a source's name is not transliterated
 
 CITE = re.compile(r"\s*\[\^([A-Za-z0-9_.\-]+)\]")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -168,7 +169,7 @@ class Renderer:
         tr = Translator(lang)
         lines = [tr.gettext(SOURCES)]
         lines += [
-            f"[{i}] {s.publisher[lang]}, {source_date(s.date, lang)}"
+            f"[{i}] {KEEP}{s.publisher[lang]}{KEEP}, {source_date(s.date, lang)}"
             for i, s in enumerate(order, 1)
         ]
         return text, "\n".join(lines)

@@ -16,6 +16,7 @@ def routers() -> list[Router]:
         fallback,
         handoff,
         language,
+        location,
         menu,
         package,
         profile,
@@ -42,6 +43,7 @@ def routers() -> list[Router]:
         status.router,
         appointment.router,
         handoff.router,
+        location.router,
         search.router,
         fallback.router,
     ]

@@ -15,6 +15,7 @@ from fpdf import FPDF
 from bot.context import Context
 from content.package import get_package
 from content.procedures import Checklist, PersonalItem, source_line
+from content.scripts import MARK
 from handlers.checklist import FORMS, title_of
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -58,7 +59,10 @@ def _lines(
         )
         out += [("s", f"- {title_of(ctx, p)}") for p in fetched]
     sources = sorted(
-        {source_line(lib, s, lang) for s in [c.source] + [i.item.source for i in items]}
+        {  # a PDF is printed as it is: no protection marks for the chat's transliteration
+            source_line(lib, s, lang).replace(MARK, "")
+            for s in [c.source] + [i.item.source for i in items]
+        }
     )
     out.append(("s", ctx._("Source: {source}", source="; ".join(s for s in sources if s))))
     out.append(("s", "Qonys"))

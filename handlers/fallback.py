@@ -16,7 +16,6 @@ _BY_KIND = {
     "document": N_("I cannot open files yet. Please describe your question in words."),
     "voice": N_("I cannot listen to voice messages yet. Please write your question in words."),
     "audio": N_("I cannot listen to audio yet. Please write your question in words."),
-    "location": N_("Thank you for the location. I cannot use it yet."),
     "contact": N_("Thank you. I do not need a contact card now."),
     "unsupported": N_("I cannot read this kind of message. Please write in words."),
 }

@@ -1,4 +1,7 @@
-"""Choosing and changing the language. The choice is remembered on the contact."""
+"""Choosing and changing the language, and for Kazakh the script it is read in: Cyrillic,
+the 2021 Latin alphabet, or the Arabic script (төте жазу) of the kandases from China. Each
+choice is named in its own script, so a person who cannot read Cyrillic finds theirs. The
+choice is remembered on the contact; replies are transliterated as they are queued."""
 
 from __future__ import annotations
 
@@ -6,14 +9,19 @@ from bot.context import Context
 from bot.dispatcher import Router
 from bot.settings import LOCALES
 from bot.types import Button
+from content.scripts import MARK, SCRIPTS
 from handlers.menu import outdated_button, show_menu
 
 router = Router("language")
 
+# Each name stays in its own script whatever script the reader chose (MARK keeps it); the
+# three languages keep their numbers 1–3, the two other scripts of Kazakh follow.
 LANGUAGE_BUTTONS = [
-    Button("Қазақша", "lang:kk"),
-    Button("Русский", "lang:ru"),
-    Button("English", "lang:en"),
+    Button(f"{MARK}Қазақша{MARK}", "lang:kk"),
+    Button(f"{MARK}Русский{MARK}", "lang:ru"),
+    Button(f"{MARK}English{MARK}", "lang:en"),
+    Button(f"{MARK}Qazaqşa (latyn){MARK}", "lang:kk-latn"),
+    Button(f"{MARK}قازاقشا (توتە){MARK}", "lang:kk-arab"),
 ]
 
 
@@ -30,8 +38,10 @@ async def on_language(ctx: Context) -> None:
 
 @router.action("lang")
 async def on_choose(ctx: Context) -> None:
-    if ctx.args not in LOCALES:
+    locale, _, script = ctx.args.partition("-")
+    if locale not in LOCALES or script not in ("", *(SCRIPTS if locale == "kk" else ())):
         await outdated_button(ctx)
         return
-    ctx.set_locale(ctx.args)
+    ctx.set_locale(locale)
+    ctx.contact.script = script if script in ("latn", "arab") else None
     show_menu(ctx, ctx._("Done: I will write in English."))

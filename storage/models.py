@@ -94,6 +94,8 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(20))  # as the platform gives it: verified
     locale: Mapped[str | None] = mapped_column(String(8))
     locale_hint: Mapped[str | None] = mapped_column(String(8))
+    # How a Kazakh reader reads: None/"cyrl", "latn" (the 2021 alphabet) or "arab" (төте жазу).
+    script: Mapped[str | None] = mapped_column(String(4))
     source: Mapped[str | None] = mapped_column(String(64))
     step: Mapped[str | None] = mapped_column(String(64))
     step_data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -34,6 +34,7 @@ from storage.models import (
 
 async def erase(s: AsyncSession, contact: Contact) -> Contact:
     channel, external_id, locale = contact.channel, contact.external_id, contact.locale
+    script = contact.script  # how they read, like the language, is kept to say goodbye in it
     await s.execute(delete(UnansweredQuestion).where(UnansweredQuestion.contact_id == contact.id))
     await s.execute(
         delete(LookupAttempt).where(
@@ -42,7 +43,7 @@ async def erase(s: AsyncSession, contact: Contact) -> Contact:
     )
     await s.execute(delete(Contact).where(Contact.id == contact.id))  # cascades to the rest
     s.expunge(contact)
-    blank = Contact(channel=channel, external_id=external_id, locale=locale)
+    blank = Contact(channel=channel, external_id=external_id, locale=locale, script=script)
     blank.step_data, blank.last_buttons, blank.recommended = {}, [], []
     s.add(blank)
     await s.flush()

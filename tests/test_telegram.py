@@ -4,6 +4,7 @@ on loopback, in polling and webhook mode, with the platform failing the ways it 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,13 +14,18 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.i18n import Translator
+from content.scripts import to_arabic
 from handlers.menu import MENU_QUESTION
 from storage.models import Contact, Message
 from tests.conftest import LiveServer, eventually, free_port, make_settings
 from tests.fakes.telegram_api import FakeBotAPI
 
+CYRILLIC = re.compile("[А-Яа-яӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+ARABIC = re.compile("[\u0600-\u06ff]")
+
 USER = 700_100_200
 RU = Translator("ru")
+FIRST_BUILD = 30.0  # the first answer of a test process waits for the package and its index
 MENU_Q = MENU_QUESTION
 
 
@@ -76,7 +82,13 @@ async def test_polling_start_language_and_menu(polling, fake: FakeBotAPI) -> Non
     fake.push_update(fake.make_message(USER, "/start src_kostanay_fair", language_code="ru"))
     [greeting] = await fake.wait_for_messages(USER, count=1)
     assert RU.gettext("Choose a language:") in greeting["text"], "language_code is the hint"
-    assert callback_datas(greeting) == ["lang:kk", "lang:ru", "lang:en"]
+    assert callback_datas(greeting) == [
+        "lang:kk",
+        "lang:ru",
+        "lang:en",
+        "lang:kk-latn",
+        "lang:kk-arab",
+    ]
 
     fake.push_update(fake.make_callback(USER, "lang:ru"))
     messages = await fake.wait_for_messages(USER, count=2)
@@ -115,20 +127,95 @@ async def test_stickers_voice_photos_and_places_get_answers(polling, fake: FakeB
             fake.make_sticker(USER),
             fake.make_voice(USER),
             fake.make_photo(USER, caption="это мой дом"),
-            fake.make_location(USER, 53.21, 63.63),
             fake.make_document(USER),
         ]
     )
-    sent = await fake.wait_for_messages(USER, count=7)
+    sent = await fake.wait_for_messages(USER, count=6)
     expected = [
         "Thank you for the sticker! I understand text and buttons.",
         "I cannot listen to voice messages yet. Please write your question in words.",
         "I cannot look at pictures yet. Please describe your question in words.",
-        "Thank you for the location. I cannot use it yet.",
         "I cannot open files yet. Please describe your question in words.",
     ]
     assert [m["text"] for m in sent[2:]] == [RU.gettext(e) for e in expected], "in order"
     assert all(callback_datas(m) == ["menu"] for m in sent[2:])
+
+
+async def test_a_pin_near_rudny_names_the_town_and_its_region(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.push_update(fake.make_message(USER, "/start"))
+    await fake.wait_for_messages(USER, count=1)
+    fake.push_update(fake.make_callback(USER, "lang:ru"))
+    await fake.wait_for_messages(USER, count=2, max_wait=FIRST_BUILD)
+    fake.push_update(fake.make_location(USER, 52.95, 63.13))  # a street on Rudny's south side
+    pin = (await fake.wait_for_messages(USER, count=3))[2]
+    near = RU.gettext(
+        "You are near {place}, {region}. Is that where you live or where you are going?"
+    )
+    assert pin["text"] == near.format(place="Рудный", region="Костанайская область")
+    assert callback_datas(pin) == ["loc:live:rudny", "loc:go:rudny", "menu"]
+
+    fake.push_update(fake.make_callback(USER, "loc:go:rudny"))
+    overview = (await fake.wait_for_messages(USER, count=4))[3]
+    said = RU.gettext("{place} — {region}. What I know for the region:")
+    assert overview["text"].startswith(
+        "📍 " + said.format(place="Рудный", region="Костанайская область")
+    )
+    assert "t:kostanay:housing" in callback_datas(overview), "the region's topics follow"
+    async with polling.state.runtime.db.sessions() as s:
+        kept = await s.scalar(select(Message).where(Message.kind == "location"))
+    assert kept is not None and "63.1" not in str(kept.payload), "the point is not kept"
+
+
+async def test_an_edited_question_is_answered_once(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.push_update(fake.make_message(USER, "/start"))
+    await fake.wait_for_messages(USER, count=1)
+    fake.push_update(fake.make_callback(USER, "lang:ru"))
+    await fake.wait_for_messages(USER, count=2, max_wait=FIRST_BUILD)
+    asked = fake.make_message(USER, "сколько стоит квартира в Павлодаре")
+    fake.push_update(asked)
+    first = (await fake.wait_for_messages(USER, count=3))[2]
+    assert "t:pavlodar:jobs" in callback_datas(first), "the housing answer and its neighbours"
+
+    edit = fake.make_edit(asked, "сколько стоит квартира в Экибастузе")
+    fake.push_updates([edit, edit])  # Telegram re-delivers an update it thinks was lost
+    second = (await fake.wait_for_messages(USER, count=4))[3]
+    assert second["text"].startswith("📍 "), second["text"]
+    assert "Экибастуз" in second["text"].split("\n")[0]
+    fake.push_update(fake.make_edit(asked, "Сколько стоит квартира в Экибастузе "))  # a space
+    live = fake.make_location(USER, 52.3, 76.9)
+    fake.push_updates([live, fake.make_live_location_move(live, 52.31, 76.95)])
+    await fake.wait_for_messages(USER, count=5)  # the pin is answered; its moving is not
+    await asyncio.sleep(1.0)
+    assert len(fake.sent_messages(USER)) == 5, [m["text"][:40] for m in fake.sent_messages(USER)]
+    edits = [
+        m for m in await rows(polling, "in") if m.external_id == str(asked["message"]["message_id"])
+    ]
+    assert [m.text for m in edits] == [
+        "сколько стоит квартира в Павлодаре",
+        "сколько стоит квартира в Экибастузе",
+    ]
+
+
+async def test_a_conversation_read_in_arabic_script(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]
+    fake.push_update(fake.make_message(USER, "/start", language_code="kk"))
+    await fake.wait_for_messages(USER, count=1)
+    fake.push_update(fake.make_callback(USER, "lang:kk-arab"))
+    done = (await fake.wait_for_messages(USER, count=2, max_wait=FIRST_BUILD))[1]
+    kk = Translator("kk")
+    assert done["text"].startswith(to_arabic(kk.gettext("Done: I will write in English.")))
+    labels = [b["text"] for row in done["reply_markup"]["inline_keyboard"] for b in row]
+    assert to_arabic(kk.gettext("Help")) in labels, labels
+    assert not any(CYRILLIC.search(label) for label in labels), labels
+
+    fake.push_update(fake.make_message(USER, "قوستانايدا ٷي قانشا تۇرادى"))
+    answer = (await fake.wait_for_messages(USER, count=3))[2]
+    assert "t:kostanay:heating" in callback_datas(answer) or "t:kostanay:jobs" in callback_datas(
+        answer
+    ), "the Kostanay housing page and its neighbours"
+    body, _, sources = answer["text"].partition(to_arabic(kk.gettext("Sources:")))
+    assert ARABIC.search(body) and not CYRILLIC.search(body), body[:200]
+    assert any(ch.isdigit() for ch in body), "figures stay as they are"
+    assert CYRILLIC.search(sources), "names of sources stay as they are, to be found"
 
 
 async def test_429_and_502_neither_lose_nor_duplicate(polling, fake: FakeBotAPI) -> None:  # type: ignore[no-untyped-def]

@@ -219,9 +219,11 @@ def test_first_screen_on_a_phone(new_page: Callable[..., Page]) -> None:
     expect(bot_bubbles(page)).to_have_count(1)
     expect(bot_bubbles(page).first).to_contain_text(_("kk", "Choose a language:"))
     buttons = page.locator("#log .msg.bot .buttons button")
-    expect(buttons).to_have_text(["Қазақша", "Русский", "English"])
+    expect(buttons).to_have_text(
+        ["Қазақша", "Русский", "English", "Qazaqşa (latyn)", "قازاقشا (توتە)"]
+    )
     actions = buttons.evaluate_all("bs => bs.map(b => b.dataset.action)")
-    assert actions == ["lang:kk", "lang:ru", "lang:en"]
+    assert actions == ["lang:kk", "lang:ru", "lang:en", "lang:kk-latn", "lang:kk-arab"]
     expect(page.locator("#log .msg.user")).to_have_count(0)  # the first /start is silent
     expect(page.locator("html")).to_have_attribute("lang", "kk")
 

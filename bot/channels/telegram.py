@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 WEBHOOK_PATH = "/webhooks/telegram"
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 COMMANDS = {
     "start": N_("Start again"),
     "menu": N_("Main menu"),
@@ -132,7 +132,7 @@ def ids_fit(update: Update) -> bool:
     """Telegram's ids are 64-bit integers; a longer one (only a forgery has it) would not fit
     the columns that keep it."""
     ids = [update.update_id]
-    if message := update.message:
+    if message := update.message or update.edited_message:
         ids += [message.message_id, message.chat.id]
         ids += [message.from_user.id] if message.from_user else []
     if query := update.callback_query:
@@ -200,11 +200,20 @@ class TelegramChannel:
         router = Router(name="qonys")
         router.message.filter(F.chat.type == "private")
         router.message.register(self.on_message)
+        router.edited_message.filter(F.chat.type == "private", F.text)
+        router.edited_message.register(self.on_edited)
         router.callback_query.register(self.on_callback)
         return router
 
     async def on_message(self, message: TgMessage, event_update: Update) -> None:
         await self._handle(incoming_from_message(message, event_update.update_id))
+
+    async def on_edited(self, message: TgMessage, event_update: Update) -> None:
+        """A corrected question is answered again, once (the core skips an edit that changes
+        nothing). Only text: a moving live location also arrives as an edit, many times."""
+        incoming = incoming_from_message(message, event_update.update_id)
+        incoming.edited = True
+        await self._handle(incoming)
 
     async def on_callback(self, query: CallbackQuery, event_update: Update) -> None:
         await self._handle(incoming_from_callback(query, event_update.update_id))

@@ -1615,6 +1615,25 @@ class FakeBotAPI(LoopbackServer):
     def make_location(self, user_id: int, lat: float, lon: float) -> JSONDict:
         return self._user_message(user_id, {"location": {"latitude": lat, "longitude": lon}})
 
+    def make_edit(self, update: JSONDict, text: str) -> JSONDict:
+        """The user edits the text of a message they sent (an ``edited_message`` update: the
+        same message_id and date, the new text and entities, and an ``edit_date``)."""
+        message = copy.deepcopy(update["message"])
+        message["text"] = text
+        message.pop("entities", None)
+        if entities := command_entities(text):
+            message["entities"] = entities
+        message["edit_date"] = max(int(time.time()), message["date"] + 1)
+        self._messages[(message["chat"]["id"], message["message_id"])] = message
+        return self._new_update("edited_message", message)
+
+    def make_live_location_move(self, update: JSONDict, lat: float, lon: float) -> JSONDict:
+        """A live location moving: Telegram sends it as an edit of the location message."""
+        message = copy.deepcopy(update["message"])
+        message["location"] = {"latitude": lat, "longitude": lon, "live_period": 900}
+        message["edit_date"] = max(int(time.time()), message["date"] + 1)
+        return self._new_update("edited_message", message)
+
     def make_document(
         self,
         user_id: int,

@@ -35,6 +35,7 @@ from bot.runtime import Runtime
 from bot.settings import LOCALES
 from bot.throttle import StreamSlots, Throttle, per_minute
 from bot.types import Incoming
+from content.scripts import render
 from storage.models import Contact, Message, RowId, parse_id
 
 CHANNEL = "web"
@@ -75,6 +76,18 @@ class Limited(HTTPException):
     def __init__(self, seconds: float) -> None:
         wait = str(max(1, round(seconds)))
         super().__init__(429, "too many requests, wait and try again", {"Retry-After": wait})
+
+
+READER_TAGS = {"latn": "kk-Latn", "arab": "kk-Arab"}  # BCP 47: the page's lang attribute
+
+
+def reader_locale(contact: Contact | None) -> str | None:
+    """The language the page is in: Kazakh with its script where the reader chose one."""
+    if contact is None or contact.locale is None:
+        return None
+    if contact.locale == "kk" and contact.script in READER_TAGS:
+        return READER_TAGS[contact.script]
+    return contact.locale
 
 
 def address(request: Request) -> str:
@@ -144,6 +157,8 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
         strings = {
             loc: {k: Translator(loc).gettext(v) for k, v in UI_STRINGS.items()} for loc in LOCALES
         }
+        for script, tag in READER_TAGS.items():  # the page's own words in the reader's script
+            strings[tag] = {k: render(v, script) for k, v in strings["kk"].items()}
         hint = (
             match_locale(request.headers.get("accept-language")) or runtime.settings.default_locale
         )
@@ -164,7 +179,7 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
         key = await visitor(request, response)
         contact, rows = await _messages(runtime, key, max(0, after))
         return {
-            "locale": contact.locale if contact else None,
+            "locale": reader_locale(contact),
             "messages": [as_json(r) for r in rows],
         }
 
@@ -226,7 +241,7 @@ def router(runtime: Runtime, hub: Hub) -> APIRouter:
                     contact, rows = await _messages(runtime, key, last)
                     for row in rows:
                         last = row.id
-                        data = {**as_json(row), "locale": contact.locale if contact else None}
+                        data = {**as_json(row), "locale": reader_locale(contact)}
                         yield ServerSentEvent(
                             data=json.dumps(data, ensure_ascii=False),
                             event="message",

@@ -15,6 +15,7 @@
     locale = next;
     const s = strings[next];
     document.documentElement.lang = next;
+    document.documentElement.dir = next.endsWith("-Arab") ? "rtl" : "ltr";
     input.placeholder = s.placeholder;
     input.setAttribute("aria-label", s.placeholder);
     document.getElementById("send").title = s.send;
@@ -27,6 +28,7 @@
     wrap.className = "msg " + from;
     const b = document.createElement("div");
     b.className = "bubble";
+    b.dir = "auto";  // Kazakh in Arabic script reads right to left, each line on its own
     b.textContent = text;
     wrap.appendChild(b);
     return wrap;
@@ -91,6 +93,7 @@
       for (const btn of m.buttons) {
         const b = document.createElement("button");
         b.type = "button";
+        b.dir = "auto";
         b.textContent = btn.label;
         b.dataset.action = btn.action;
         b.addEventListener("click", () => send({ action: btn.action }, btn.label));
