@@ -21,7 +21,7 @@ from bot.context import CONFIRM, ERASED, Context
 from bot.dispatcher import Dispatcher
 from bot.i18n import match_locale
 from bot.locks import LocalLocks, Locks
-from bot.outbox import PRIORITY_REPLY, new_rows, promote
+from bot.outbox import PRIORITY_REPLY, for_reader, new_rows, promote
 from bot.settings import Settings
 from bot.textsplit import clean_text
 from bot.types import Incoming
@@ -225,9 +225,11 @@ class Core:
         limit = self.caps[inc.channel].max_text
         if ctx.replies:
             await promote(s, contact.id)
-        for reply in ctx.replies:
-            s.add_all(new_rows(contact, reply, limit, PRIORITY_REPLY))
-        with_buttons = [r for r in ctx.replies if r.buttons]
+        # As the person reads them (their script): a pressed label is kept as it was shown.
+        shown = [for_reader(contact, reply) for reply in ctx.replies]
+        for reply in shown:
+            s.add_all(new_rows(contact, reply, limit, PRIORITY_REPLY, as_written=True))
+        with_buttons = [r for r in shown if r.buttons]
         if ctx.replies:
             contact.last_buttons = (
                 [b.to_dict() for b in with_buttons[-1].buttons] if with_buttons else []

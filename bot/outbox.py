@@ -32,8 +32,8 @@ def new_rows(
     contact: Contact, reply: Reply, text_limit: int, priority: int, *, as_written: bool = False
 ) -> list[Message]:
     """One row per platform message: long text is split, buttons ride on the last part.
-    Kazakh is written in the script its reader chose, buttons too; `as_written`: a
-    caseworker's own words go as they were typed."""
+    Kazakh is written in the script its reader chose, buttons too; `as_written`: already
+    so (for_reader), or a caseworker's own words, which go as they were typed."""
     if not as_written:
         reply = for_reader(contact, reply)
     payload = reply.to_payload()

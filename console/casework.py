@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
-from bot.outbox import PRIORITY_REPLY, new_rows
+from bot.outbox import PRIORITY_REPLY, for_reader, new_rows
 from bot.runtime import CAPS, Runtime
 from bot.types import Reply
 from console.dossier import dossier
@@ -235,8 +235,10 @@ def tell_closed(s: AsyncSession, contact: Contact, case: Case, default_locale: s
         reply_ = Reply(text=t.gettext(CLOSED_UNANSWERED))
     else:
         reply_ = handoff.closing(contact, case, default_locale)
+    reply_ = for_reader(contact, reply_)
     contact.last_buttons = [b.to_dict() for b in reply_.buttons]
-    s.add_all(new_rows(contact, reply_, CAPS[contact.channel].max_text, PRIORITY_REPLY))
+    limit = CAPS[contact.channel].max_text
+    s.add_all(new_rows(contact, reply_, limit, PRIORITY_REPLY, as_written=True))
 
 
 @router.get("/console/cases/{case_id}/media/{message_id}")

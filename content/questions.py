@@ -17,7 +17,7 @@ ASKING = frozenset({
     "kalaisha", "kaitip", "nendei",  # kk
     "skolko", "skoka", "kak", "gde", "kuda", "kogda", "pochemu", "zachem", "chto", "chem",
     "kakoi", "kakaya", "kakoe", "kakie", "kakova", "li", "mojno", "nujno", "nado", "est",
-    "kakih", "kakuyu", "pocem", "pochem",  # ru
+    "kakih", "kakuyu", "pocem", "pochem", "ili", "alde",  # ru; "русские или казахские?"
     "what", "how", "where", "when", "which", "who", "why", "can", "could", "should", "is",
     "are", "do", "does", "any", "much", "many",  # en
 })  # fmt: skip
@@ -33,6 +33,7 @@ JOINS = frozenset({
 _COMMA = re.compile(r"\s*[,،]\s*")
 _SENTENCE = re.compile(r"(?<=[.!?؟;\n])\s*|(?<=[.!?؟])(?=\S)")
 _QUESTION_MARK = re.compile(r"[?؟]\s*$")
+_TELLING = re.compile(r"[.!]\s*$")
 _JOIN_SPLIT = re.compile(r"\s*,\s*|\s+")
 MIN_WORDS = 2  # a clause of one word after "және" is part of a list, not a question
 
@@ -42,8 +43,9 @@ def questions(text: str) -> list[str]:
     found = []
     sentences = _sentences(text)
     if any(_QUESTION_MARK.search(s) for s in sentences):
-        # Whoever marks questions marks them all: "We are a family of four." only tells.
-        sentences = [s for s in sentences if _QUESTION_MARK.search(s)]
+        # Whoever marks questions marks them: "We are a family of four." only tells; a
+        # sentence left without a mark may still ask ("и в какую цену квартиры").
+        sentences = [s for s in sentences if not _TELLING.search(s)]
     for sentence in sentences:
         clauses = _clauses(sentence)
         asking = [c for c in clauses if _asks(c)]

@@ -23,7 +23,7 @@ from content.tfidf import QueryVectorizer
 from content.where import PlaceNames, Where
 
 HEAD_WEIGHT = 0.7  # what a section is about counts more than the words of its text
-TOPIC_WEIGHT = 0.5  # the classifier's share of the final score; retrieval has the rest
+TOPIC_WEIGHT = 0.4  # the classifier's share of the final score; retrieval has the rest
 # Question words and particles that say nothing about the topic (normalised spelling);
 # "қандай" in particular would otherwise look like "қандас".
 _FILLER_WORDS = frozenset({
@@ -44,7 +44,7 @@ _ABOUT_WORDS = frozenset({
 })  # fmt: skip
 _FILLER = frozenset(normalise(w) for w in _FILLER_WORDS)
 _ABOUT = frozenset(normalise(w) for w in _ABOUT_WORDS)
-SHARPNESS = 20.0  # how peaked the topic probabilities are around the closest centroid
+SHARPNESS = 15.0  # how peaked the topic probabilities are around the closest centroid
 OTHER_SCOPE = 0.6  # a region named → programme sections count less, and the other way round
 
 

@@ -182,7 +182,7 @@ def source(text: str) -> list[Finding]:
 
 def tree_file(doc: str, text: str, lib: Library) -> list[Finding]:
     """A whole YAML file (a checklist, the statuses, a questionnaire, the topics, the
-    glossary) checked in a copy of the package with it in place."""
+    glossary, a region's places) checked in a copy of the package with it in place."""
     import shutil
     import tempfile
 
@@ -206,6 +206,8 @@ def tree_file(doc: str, text: str, lib: Library) -> list[Finding]:
                 glossary.load(root / "glossary.yaml")
             elif doc == "topics.yaml":
                 problems = [p for p in load(root)[1] if "topics" in p.path]
+            elif doc.startswith("places/"):  # the gazetteer: names, kinds, coordinates
+                problems = [p for p in load(root)[1] if "places/" in p.path]
             else:
                 found, problems = procedures.load(root)
                 problems += procedures.check(found, lib, root)

@@ -107,6 +107,9 @@ class PlaceNames:
             names = [*region.aliases, *region.name.values(), *region.centre.values(), region.id]
             for name in names:
                 self._add(name.replace("_", " "), (region.id, None), inflect=False)
+                word = normalise(name)
+                if len(word) >= 5 and " " not in word:  # "павладарда": a typo in the name
+                    self.fuzzy.setdefault(word[0], {})[word] = (region.id, None)
         for place in lib.places.places.values():
             official = {normalise(n) for n in place.name.values()}
             others = {normalise(n) for n in place.spellings()} - official

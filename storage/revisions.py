@@ -157,7 +157,7 @@ def _topics(root: Path) -> dict[str, dict]:
 
 
 FILES = ("statuses.yaml", "topics.yaml", "glossary.yaml", "appointments/services.yaml",
-         "checklists/*.yaml", "questionnaire/*.yaml")  # fmt: skip
+         "checklists/*.yaml", "questionnaire/*.yaml", "places/*.yaml")  # fmt: skip
 
 
 def editable_files(root: Path = ROOT) -> list[str]:

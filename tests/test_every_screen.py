@@ -19,6 +19,7 @@ from bot.outbox import Claimed
 from bot.runtime import Runtime
 from bot.settings import ROOT
 from content.procedures import get_procedures
+from content.scripts import render
 from tests.conftest import make_settings
 from tests.fakes.whatsapp_api import FakeGraphAPI
 from tests.screens import Crawler, Screen
@@ -139,24 +140,39 @@ def test_no_placeholders_in_english_either(screens: dict) -> None:
 def test_every_button_fits_whatsapp_uncut(screens: dict, lang: str) -> None:
     """Up to three buttons are reply buttons (≤ 20 characters), up to ten a list (rows ≤ 24);
     a label that does not fit would be cut, or push the menu into numbered text."""
+    problems = _cut(screens[lang], lambda text: text)
+    assert not problems, "\n".join(sorted(problems))
+
+
+@pytest.mark.parametrize("script", ["latn", "arab"])
+def test_kazakh_buttons_fit_in_latin_and_arabic_letters_too(screens: dict, script: str) -> None:
+    """A reader of the Latin or Arabic script gets the same labels transliterated: ş for ш,
+    a hamza before a front-vowel word — a label must still fit."""
+    problems = _cut(screens["kk"], lambda text: render(text, script))
+    assert not problems, "\n".join(sorted(problems))
+
+
+def _cut(screens: list, shown_as) -> set[str]:  # type: ignore[no-untyped-def, type-arg]
     problems = set()
-    for screen in screens[lang]:
+    for screen in screens:
         if not screen.buttons:
             continue
-        shape = menu_shape(screen.text, screen.buttons)
-        labels = [b["label"] for b in distinct(screen.buttons)]
-        if len(labels) != len(screen.buttons) or len(set(labels)) != len(labels):
+        buttons = [{**b, "label": shown_as(b["label"])} for b in screen.buttons]
+        text = shown_as(screen.text)
+        shape = menu_shape(text, buttons)
+        labels = [b["label"] for b in distinct(buttons)]
+        if len(labels) != len(buttons) or len(set(labels)) != len(labels):
             problems.add(f"one screen offers the same button twice: {labels} ({screen.via})")
         if shape["kind"] == "buttons":
             shown = [t for t, _ in shape["buttons"]]
         elif shape["kind"] == "list":
             shown = [t for t, _, _ in shape["rows"]]
-        elif len(labels) <= 10 and len(screen.text) <= BODY_MAX:
+        elif len(labels) <= 10 and len(text) <= BODY_MAX:
             shown = [b for b in labels if len(b) <= ROW_MAX]  # fell back to text: too long
         else:
             continue  # more than ten choices: numbered text, where nothing is cut
         problems |= {f"{len(label)} «{label}» ({screen.via})" for label in set(labels) - set(shown)}
-    assert not problems, "\n".join(sorted(problems))
+    return problems
 
 
 @pytest.mark.parametrize("lang", LANGS)

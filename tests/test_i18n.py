@@ -94,7 +94,8 @@ GETTEXT = {"_", "gettext", "ngettext", "N_"}
 # What a person reads: the text of a reply or a notice and the label of a button.
 SHOWN = {"reply", "Button", "Reply"}
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
-OWN_NAMES = {"English", "Qonys"}  # a language named in itself; the product's name
+# A language named in itself (Kazakh also in its Latin letters); the product's name.
+OWN_NAMES = {"English", "Qazaqşa (latyn)", "Qonys"}
 
 
 def _name(node: ast.AST) -> str:

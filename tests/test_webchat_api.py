@@ -44,7 +44,13 @@ async def test_start_language_and_menu_over_http(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url) as c:
         assert (await c.post("/api/chat/messages", json={"text": "/start"})).status_code == 202
         greeting = await eventually(lambda: bot_messages(c))
-        assert [b["action"] for b in greeting[-1]["buttons"]] == ["lang:kk", "lang:ru", "lang:en"]
+        assert [b["action"] for b in greeting[-1]["buttons"]] == [
+            "lang:kk",
+            "lang:ru",
+            "lang:en",
+            "lang:kk-latn",
+            "lang:kk-arab",
+        ]
         r = await c.post("/api/chat/messages", json={"action": "lang:ru"})
         assert r.status_code == 202
         data = await history(c)

@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from bot.i18n import Translator
 from content.package import get_package
+from content.scripts import to_arabic
 from handlers import routers
 from handlers.menu import HELP_TEXT, MENU_QUESTION, menu_items
 from handlers.search import NOT_FOUND
@@ -269,7 +270,7 @@ def test_free_text_before_and_after_choosing_a_language(new_page: Callable[..., 
         _("kk", FIRST_CHOOSE) + "\n\n" + _("kk", "Choose a language:")
     )
     expect(last_bot(page).locator(".buttons button")).to_have_text(
-        ["Қазақша", "Русский", "English"]
+        ["Қазақша", "Русский", "English", "Qazaqşa (latyn)", "قازاقشا (توتە)"]
     )
     expect(page.locator("html")).to_have_attribute("lang", "kk")
 
@@ -422,3 +423,23 @@ def test_checklist_tick_and_pdf_in_kazakh(new_page: Callable[..., Page]) -> None
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def test_kazakh_in_arabic_script_reads_right_to_left(new_page: Callable[..., Page]) -> None:
+    page = new_page(locale="kk-KZ", **PHONE)
+    wait_for_greeting(page, "kk")
+    press(page, "قازاقشا (توتە)")
+    done = last_bot(page).locator(".bubble")
+    expect(done).to_contain_text(to_arabic(_("kk", "Done: I will write in English.")))
+    expect(page.locator("html")).to_have_attribute("lang", "kk-Arab")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    assert done.evaluate("b => getComputedStyle(b).direction") == "rtl"
+    expect(page.locator("#text")).to_have_attribute(
+        "placeholder", to_arabic(_("kk", "Write a message…"))
+    )
+    type_and_enter(page, "قوستانايدا ٷي قانشا تۇرادى")
+    answer = bot_bubbles(page).nth(2)  # the Kostanay housing page, in Arabic script
+    expect(answer).to_be_visible(timeout=15_000)
+    assert answer.evaluate("b => getComputedStyle(b).direction") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "webchat-arabic-script.png")

@@ -82,8 +82,9 @@ def choices(message: dict) -> list[str]:
 
 async def start_in_russian(wa, fake: FakeGraphAPI) -> None:  # type: ignore[no-untyped-def]
     [greeting] = await say(wa, fake, fake.make_text(WA_ID, "сәлем"))
-    assert greeting["interactive"]["type"] == "button"
-    assert choices(greeting) == ["lang:kk", "lang:ru", "lang:en"]
+    # five choices (Kazakh also in Latin and Arabic letters): a list, one tap to open
+    assert greeting["interactive"]["type"] == "list"
+    assert choices(greeting) == ["lang:kk", "lang:ru", "lang:en", "lang:kk-latn", "lang:kk-arab"]
     await say(wa, fake, fake.make_button_reply(WA_ID, "lang:ru", "Русский"))
 
 
@@ -136,7 +137,6 @@ async def test_a_whole_conversation(wa, fake: FakeGraphAPI) -> None:  # type: ig
 @pytest.mark.parametrize(
     ("make", "kind"),
     [
-        (lambda f: f.make_location(WA_ID, 52.28, 76.97), "location"),
         (lambda f: f.make_image(WA_ID, caption="дом"), "photo"),
         (lambda f: f.make_document(WA_ID), "document"),
         (lambda f: f.make_audio(WA_ID, voice=True), "voice"),
@@ -151,6 +151,17 @@ async def test_each_kind_of_incoming_message(wa, fake, make, kind) -> None:  # t
     await start_in_russian(wa, fake)
     [reply] = await say(wa, fake, make(fake))
     assert body(reply) == RU.gettext(_BY_KIND[kind])
+
+
+async def test_a_location_pin_names_the_nearest_town(wa, fake: FakeGraphAPI) -> None:  # type: ignore[no-untyped-def]
+    await start_in_russian(wa, fake)
+    [reply] = await say(wa, fake, fake.make_location(WA_ID, 51.73, 75.32))  # in Ekibastuz
+    near = RU.gettext(
+        "You are near {place}, {region}. Is that where you live or where you are going?"
+    )
+    assert body(reply) == near.format(place="Экибастуз", region="Павлодарская область")
+    ids = [b["reply"]["id"] for b in reply["interactive"]["action"]["buttons"]]
+    assert ids == ["loc:live:ekibastuz", "loc:go:ekibastuz", "menu"]
 
 
 async def test_a_reaction_needs_no_answer(wa, fake: FakeGraphAPI) -> None:  # type: ignore[no-untyped-def]
