@@ -91,8 +91,7 @@ def accuracy(rank, queries: list[dict]) -> dict[str, dict[str, float]]:  # type:
         hit = (ranked[:1] == [label(q)], label(q) in ranked[:3])
         half = "held-out" if n % 2 else "dev"
         groups = [q["variant"], "all", half]
-        if n >= FIRST_NEW:
-            groups.append(f"new {half}")
+        groups.append(f"{'new' if n >= FIRST_NEW else 'first'} {half}")
         if q.get("place"):
             region_right = bool(ranked) and ranked[0][1] == q["region"]
             hits[f"places {half}"].append((region_right, region_right))
@@ -165,7 +164,8 @@ def main() -> None:
     n, sections = report["queries"], report["sections"]
     print(f"{n} queries, {sections} sections, index built in {build_ms:.0f} ms")
     print(f"{'variant':8} {'n':>4}  {'top-1':>7} {'top-3':>7}   {'WRatio top-1':>12} {'top-3':>7}")
-    order = ["all", "dev", "held-out", "new dev", "new held-out", "kk", "kk_ru", "kk_lat"]
+    order = ["all", "dev", "held-out", "first dev", "first held-out", "new dev", "new held-out"]
+    order += ["kk", "kk_ru", "kk_lat"]
     order += ["ru", "en", "mixed", "kk_arab", "long", "two"]
     for variant in order:
         row = report["qonys"][variant]

@@ -206,7 +206,9 @@ class Core:
         chosen = exact[:1] or (partial if len(partial) == 1 else [])
         if chosen:
             inc.kind, inc.action = "action", chosen[0]["action"]
-            inc.pressed_label = chosen[0]["label"]
+            # The transcript keeps words as typed ("Как топить печь?"), a number as the
+            # label it pressed.
+            inc.pressed_label = chosen[0]["label"] if typed.isdigit() else None
 
     async def _record(self, s: AsyncSession, ctx: Context) -> None:
         inc, contact = ctx.incoming, ctx.contact
