@@ -6,9 +6,10 @@ import os
 import subprocess
 import sys
 
-from bench import booklet, broadcast, search_quality, studio, webhooks
+from bench import booklet, broadcast, scripts, search_quality, studio, webhooks
 
 search_quality.main()
+scripts.main()
 sys.argv = ["bench.booklet"]
 booklet.main()
 studio.main()

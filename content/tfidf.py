@@ -1,6 +1,6 @@
 """A question's TF-IDF vector, computed the way scikit-learn's fitted TfidfVectorizer does
 (char_wb n-grams, sublinear tf, idf, l2) without its per-call input validation, which costs
-a millisecond or more for one short question; tests/test_search_speed.py holds the two
+a millisecond or more for one short question; tests/test_places.py holds the two
 equal."""
 
 from __future__ import annotations

@@ -190,3 +190,23 @@ def test_the_studio_checks_an_edited_places_file() -> None:
     assert [f.message for f in tree_file("places/kostanay.yaml", moved, lib)] == [
         "place rudny: coordinates outside Kazakhstan"
     ]
+
+
+def test_a_question_is_weighed_as_scikit_learn_would(index) -> None:  # type: ignore[no-untyped-def]
+    """The hand-written query vector (content/tfidf.py) must stay scikit-learn's: the index
+    is fitted with it, and the two drifting apart would quietly change every ranking."""
+    import numpy as np
+
+    from content.normalise import normalise
+    from content.tfidf import QueryVectorizer
+
+    questions_ = ["Екібастұзда пәтер жалдау қанша тұрады?", "печку как топить", "a", "", "үй"]
+    for fitted in (index.vectorizer, index.topic_vectorizer):
+        mine = QueryVectorizer(fitted)
+        for q in questions_:
+            text = normalise(q)
+            want = fitted.transform([text]).toarray().ravel()
+            idx, data = mine.vector(text)
+            got = np.zeros_like(want, dtype=np.float64)
+            got[idx] = data
+            assert np.abs(got - want).max() < 1e-6, q
