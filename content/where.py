@@ -2,9 +2,10 @@
 district or village of the gazetteer, in any spelling and case form ("Рудныйда",
 "в Лисаковске", "Щучинскіде", "from Ekibastuz", "в Рудном", "Усть-Каменогорске").
 
-A name is looked up in its normalised spelling (content.normalise) with every Kazakh and
-Russian ending it can take; a misspelt town is matched by similarity. The words that named a
-place are taken out of the question, so they do not sway the topic.
+A name is looked up in its normalised spelling (content.normalise): its Russian case forms
+are in the table, Kazakh endings are taken off the word looked up; a misspelt town is matched
+by similarity. The words that named a place are taken out of the question, so they do not
+sway the topic.
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ from content.model import Library
 from content.normalise import normalise
 
 # Kazakh case, possessive and derivational endings (after vowels and consonants, with the
-# linking і/ы: "Щучинскіде"), and the English possessive.
+# linking і/ы: "Щучинскіде").
 KAZAKH_ENDINGS = (
     "da", "de", "ta", "te", "ga", "ge", "ka", "ke", "na", "ne", "dan", "den", "tan", "ten",
     "nan", "nen", "dyn", "din", "tyn", "tin", "nyn", "nin", "dagy", "degi", "tagy", "tegi",
     "dagi", "sy", "si", "ny", "ni", "dy", "di", "ty", "ti", "lyk", "lik", "dyk", "dik", "tyk",
     "tik", "lyktar", "likter", "ide", "ida", "yda", "ige", "iga", "yga", "iden", "idan", "ydan",
-    "inde", "ynda", "ine", "yna", "inen", "ynan", "ynyn", "inin", "ga", "s",
+    "inde", "ynda", "ine", "yna", "inen", "ynan", "ynyn", "inin",
 )  # fmt: skip
-_KAZAKH_ALL = (*KAZAKH_ENDINGS, "a", "e", "u")
 ORIGIN_ENDINGS = ("dan", "den", "tan", "ten", "nan", "nen", "iden", "idan", "ydan", "inen")
 ORIGIN_WORDS = frozenset({"iz", "from", "ot"})  # "из Шымкента", "from Taraz"
 # Words that say the next or previous word is a village ("Еңбек ауылы", "село Достык").
@@ -117,7 +117,6 @@ class PlaceNames:
             # does not name the place.
             for name in sorted(official | (others - common)):
                 self._add_place(name, place.region, place.id, place.kind, common)
-        self._drop_shared_words()
         self.needs_marker -= self.not_village  # "Жезқазған" the town is always a place
         self.fuzzy_lists = {c: list(names) for c, names in self.fuzzy.items()}
 
@@ -144,11 +143,6 @@ class PlaceNames:
             self.fuzzy.setdefault(bare[0], {})[bare] = (region, pid)
         if kind != "village":
             self.not_village.add(bare)
-
-    def _drop_shared_words(self) -> None:
-        """A region alias word shared by every region ("oblysy") tells nothing."""
-        for key in [k for k, v in self.table.items() if len({r for r, _ in v}) > 12]:
-            del self.table[key]
 
     def spots(self, words: list[str]) -> list[Spot]:
         found, i = [], 0
@@ -272,16 +266,8 @@ def base(key: str, names: Collection[str]) -> str | None:
     return None
 
 
-def inflections(word: str) -> set[str]:
-    """A name's normalised forms: itself, its Kazakh endings and its Russian cases."""
-    return _kazakh(word) | _russian(word)
-
-
-def _kazakh(word: str) -> set[str]:
-    return {word, *(_join(word, e) for e in _KAZAKH_ALL)}
-
-
 def _russian(word: str) -> set[str]:
+    """A name's Russian case forms, normalised: "Рудный" → "в Рудном", "Семей" → "в Семее"."""
     for ending, stem_cut, cases in _RUSSIAN:
         if word.endswith(ending):
             stem = word[: len(word) - stem_cut]
