@@ -50,7 +50,7 @@ async def unanswered(request: Request, signed: Editor) -> HTMLResponse:
                    UnansweredQuestion.best_key)
             .where(UnansweredQuestion.answer.is_(None), UnansweredQuestion.created_at >= since)
             .order_by(UnansweredQuestion.id.desc()).limit(LIMIT)
-        )).tuples().all()  # fmt: skip
+        )).all()  # fmt: skip
     groups = group(list(rows), get_package().index)
     pages = _pages(signed.staff.locale)
     guesses = {key: _page_of(key) for g in groups if (key := g.guess)}

@@ -317,7 +317,7 @@ async def published_docs(s: AsyncSession) -> dict[str, str]:
     )
     rows = await s.execute(select(ContentRevision.doc, ContentRevision.body).join(
         newest, ContentRevision.id == newest.c.id))  # fmt: skip
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
 async def stale(s: AsyncSession, doc: Doc) -> dict[str, bool]:
@@ -369,4 +369,4 @@ async def published_ids(s: AsyncSession) -> dict[str, int]:
         .where(ContentRevision.state == "published")
         .group_by(ContentRevision.doc)
     )
-    return dict((await s.execute(query)).tuples().all())
+    return {key: value for key, value in await s.execute(query)}
