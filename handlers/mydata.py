@@ -13,15 +13,18 @@ from bot.context import Context
 from bot.i18n import N_
 from content.procedures import get_procedures
 from content.questionnaire import get_questionnaires
+from content.scripts import MARK
 from handlers import questionnaire as qn
 from handlers.checklist_pdf import private_dir
 from handlers.handoff import TOPIC_LABELS
 from handlers.profile import short_text, shown
 from storage import privacy
-from storage.models import Message
+from storage.models import Contact, Message
 
 SHOWN_MESSAGES = 20  # the latest messages in chat; the whole conversation goes as a file
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# Kazakh read in another script, named as on the language buttons (MARK: not transliterated).
+SCRIPT_NAMES = {"latn": f"{MARK}Qazaqşa (latyn){MARK}", "arab": f"{MARK}قازاقشا (توتە){MARK}"}
 CHANNEL_NAMES = {
     "telegram": "Telegram", "whatsapp": "WhatsApp", "webchat": N_("web chat"),
     "terminal": N_("terminal"),
@@ -81,7 +84,7 @@ def _about(ctx: Context, c) -> str:  # type: ignore[no-untyped-def]
             ),
             ctx._("Name: {name}", name=c.display_name or "—"),
             ctx._("Phone (from the messenger): {phone}", phone=c.phone or "—"),
-            ctx._("Language: {lang}", lang=LANGUAGE_NAMES.get(c.locale or "", "—")),
+            ctx._("Language: {lang}", lang=_language(c)),
             ctx._("The link you came by: {source}", source=c.source or "—"),
             ctx._("First message: {at}", at=_when(ctx, c.created_at)),
             ctx._("Last message: {at}", at=_when(ctx, c.last_seen_at)),
@@ -154,3 +157,9 @@ def write_record(ctx: Context, parts: list[str], lines: list[str]) -> Path:
     path = private_dir(ctx.settings.data_dir, "records") / name
     path.write_text("\n\n".join([*parts, "\n".join(lines)]) + "\n", encoding="utf-8")
     return path
+
+
+def _language(c: Contact) -> str:
+    if c.locale == "kk" and c.script in SCRIPT_NAMES:
+        return SCRIPT_NAMES[c.script]
+    return LANGUAGE_NAMES.get(c.locale or "", "—")

@@ -13,7 +13,7 @@ from bot.i18n import Translator
 from bot.runtime import Runtime
 from content.package import get_package
 from content.questions import questions
-from content.scripts import to_latin
+from content.scripts import to_arabic, to_latin
 from handlers.menu import HELP_TEXT
 from tests.test_conversation import Chat, buttons
 
@@ -210,3 +210,12 @@ def test_a_question_is_weighed_as_scikit_learn_would(index) -> None:  # type: ig
             got = np.zeros_like(want, dtype=np.float64)
             got[idx] = data
             assert np.abs(got - want).max() < 1e-6, q
+
+
+async def test_mydata_says_which_letters_kazakh_is_read_in(runtime: Runtime) -> None:
+    chat = Chat(runtime)
+    await chat.term.begin(lang=None)
+    await chat.say("5")  # قازاقشا (توتە)
+    printed = await chat.say("/mydata")
+    assert to_arabic(KK.gettext("Language: {lang}")).split("{")[0].strip() in printed
+    assert "قازاقشا (توتە)" in printed, "the language as it was chosen, not transliterated twice"
