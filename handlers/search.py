@@ -66,6 +66,8 @@ async def on_text(ctx: Context) -> None:
         return
     best = results[0]
     await answer(ctx, best)
+    if best.choices:
+        return  # "which Аксу?" is the question now: its buttons stay the last ones
     also = [r for r in asked.also if r.score >= FOUND]
     if also:  # the other questions of the message, one button each
         ctx.reply(ctx._(ALSO_ASKED), [Button(r.title, action_for(r)) for r in also])
