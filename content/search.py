@@ -10,7 +10,7 @@ spelling, so a Kazakh question typed in Latin letters still finds the Kazakh sec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
@@ -146,13 +146,14 @@ class Index:
         if len(parts) <= 1 and not (parts and len(parts[0]) < len(text)):
             return Asked(self.search(text, lang, k), [])
         context = self.places.where(text)
-        main = self.search(parts[0], lang, k, context=context)
+        wheres = [self.places.where(part) for part in parts]  # each clause read once
+        main = self._rank(parts[0], *_within(wheres[0], context), lang, k)
         also: list[Result] = []
-        for before, part in pairwise(parts):
-            if not self._topic_words(self.places.where(part).rest):
+        for (_, before), (part, where) in pairwise(zip(parts, wheres, strict=True)):
+            if not self._topic_words(where.rest):
                 # "…, а в Павлодаре?": the question of the clause before, for another place
-                part = f"{self.places.where(before).rest} {part}"
-            found = self.search(part, lang, 1, context=context)
+                where = replace(where, rest=f"{before.rest} {where.rest}")
+            found = self._rank(part, *_within(where, context), lang, 1)
             seen = [r.key for r in [*main[:1], *also]]
             if found and found[0].key not in seen:
                 also.append(found[0])
@@ -162,12 +163,12 @@ class Index:
         self, query: str, lang: str = "kk", k: int = 3, context: Where | None = None
     ) -> list[Result]:
         """`context`: where the rest of the message said, for a question that names no place."""
+        return self._rank(query, *_within(self.places.where(query), context), lang, k)
+
+    def _rank(self, query: str, where: Where, inherited: bool, lang: str, k: int) -> list[Result]:
+        """`inherited`: the place came from another sentence of the message."""
         if not self.rows:
             return []
-        where = self.places.where(query)
-        inherited = bool(context and where.region is None and not where.choices)
-        if context and inherited:
-            where = Where(context.region, context.place, context.choices, where.rest)
         region = where.region
         words = self._topic_words(where.rest)
         if region and all(w in _ABOUT for w in words.split()):
@@ -205,6 +206,13 @@ class Index:
         place = where.place if region and region == where.region else None
         choices = where.choices if scope == "regions" else ()
         return Result(key, topic, region, title, round(score, 4), place, choices)
+
+
+def _within(where: Where, context: Where | None) -> tuple[Where, bool]:
+    """A question that names no place takes the place the rest of its message named."""
+    if context is None or where.region is not None or where.choices:
+        return where, False
+    return replace(context, rest=where.rest), True
 
 
 def _plain(text: str) -> str:
