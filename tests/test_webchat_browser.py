@@ -28,6 +28,7 @@ from content.scripts import to_arabic
 from handlers import routers
 from handlers.menu import HELP_TEXT, MENU_QUESTION, menu_items
 from handlers.search import NOT_FOUND
+from tests.conftest import CHROMIUM_ARGS
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -39,15 +40,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 TIMEOUT_MS = 10_000
 
